@@ -237,3 +237,6 @@ func (s Schema) String() string {
 
 // Row is one record: values in schema order.
 type Row []Value
+
+// WithNotNull returns t marked NOT NULL.
+func (t Type) WithNotNull() Type { t.NotNull = true; return t }
