@@ -1,0 +1,10 @@
+//go:build !chatsql_datagen
+
+package main
+
+import "errors"
+
+// newChatSource is a placeholder until connectors/datagen has ChatGenerator.
+func newChatSource(seed int64) (chatSource, error) {
+	return nil, errors.New("the synthetic chat generator is not built yet")
+}
