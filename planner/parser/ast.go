@@ -250,3 +250,20 @@ type Script struct {
 	Src        *diag.Source
 	Statements []Statement
 }
+
+// CreateCatalogStmt is CREATE CATALOG name WITH ('type' = 'iceberg', ...).
+type CreateCatalogStmt struct {
+	Node
+	Name        Ident
+	IfNotExists bool
+	Options     []Option
+	WithPos     int
+}
+
+// AlterTableStmt is ALTER TABLE name ADD [COLUMN] col TYPE [NOT NULL]
+// [COMMENT '...'], or ADD (col TYPE, ...): schema evolution of Iceberg tables.
+type AlterTableStmt struct {
+	Node
+	Table      Ident
+	AddColumns []ColumnDef
+}
