@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/chatsql/chatsql/planner/diag"
+	"github.com/chatsql/chatsql/planner/parser"
 	"github.com/chatsql/chatsql/runtime/session"
 	"github.com/chzyer/readline"
 )
@@ -156,23 +157,21 @@ func (r *repl) loop(ctx context.Context) {
 		buf.WriteString(line)
 		buf.WriteByte('\n')
 		text := buf.String()
-		if onlyBlanksAndComments(text) {
-			buf.Reset()
+		stmts := parser.SplitStatements(text)
+		if len(stmts) == 0 && !parser.Complete(text) {
+			buf.Reset() // only blanks and comments
 			continue
 		}
-		if !r.complete(text) {
+		if !parser.Complete(text) {
 			continue
 		}
 		buf.Reset()
 		r.in.SaveHistory(strings.Join(strings.Fields(text), " "))
-		for _, stmt := range splitStatements(text) {
+		for _, stmt := range stmts {
 			r.exec(ctx, stmt)
 		}
 	}
 }
-
-// complete reports whether text holds a whole statement.
-func (r *repl) complete(text string) bool { return statementComplete(text) }
 
 // command runs a backslash command; it returns true for \q.
 func (r *repl) command(ctx context.Context, line string) (quit bool) {

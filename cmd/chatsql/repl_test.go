@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chatsql/chatsql/planner/diag"
+	"github.com/chatsql/chatsql/planner/parser"
 	"github.com/chatsql/chatsql/runtime/session"
 	"github.com/chatsql/chatsql/runtime/types"
 	"github.com/chzyer/readline"
@@ -34,7 +35,7 @@ func (f *fakeEngine) Exec(_ context.Context, _, text string) (session.Result, er
 func (f *fakeEngine) ExecScript(_ context.Context, name, text string) ([]session.Result, error) {
 	f.scripts = append(f.scripts, name)
 	var out []session.Result
-	for _, s := range splitStatements(text) {
+	for _, s := range parser.SplitStatements(text) {
 		r, err := f.Exec(context.Background(), name, s)
 		if err != nil {
 			return nil, err
@@ -95,20 +96,20 @@ func TestREPLLoop(t *testing.T) {
 		wantHist  []string
 		prompts   []string
 	}{
-		{name: "multi-line statement", lines: []string{"SELECT", "  1;"}, wantExecs: []string{"SELECT\n  1;"},
+		{name: "multi-line statement", lines: []string{"SELECT", "  1;"}, wantExecs: []string{"SELECT\n  1"},
 			prompts: []string{promptFirst, promptMore, promptFirst}, wantHist: []string{"SELECT 1;"}},
 		{name: "two statements on a line", lines: []string{"SET 'a' = '1'; SET 'b' = '2';"},
-			wantExecs: []string{"SET 'a' = '1';", " SET 'b' = '2';"}},
+			wantExecs: []string{"SET 'a' = '1'", "SET 'b' = '2'"}},
 		{name: "ctrl-c clears the buffer", lines: []string{"SELECT", "", "SHOW JOBS;"}, errs: map[int]error{1: readline.ErrInterrupt},
-			wantExecs: []string{"SHOW JOBS;"}},
+			wantExecs: []string{"SHOW JOBS"}},
 		{name: "quit stops reading", lines: []string{`\q`, "SHOW JOBS;"}, wantExecs: nil},
 		{name: "help", lines: []string{`\help`}, wantOut: []string{`\i FILE`, "SHOW SOURCES"}},
-		{name: "include", lines: []string{`\i ` + inc}, wantExecs: []string{"SHOW SOURCES;", "\nSHOW SINKS;"}},
+		{name: "include", lines: []string{`\i ` + inc}, wantExecs: []string{"SHOW SOURCES", "SHOW SINKS"}},
 		{name: "include missing file", lines: []string{`\i /nonexistent.sql`}, wantErr: []string{"nonexistent.sql"}},
 		{name: "unknown command", lines: []string{`\x`}, wantErr: []string{`unknown command \x`}},
 		{name: "sql error shows caret and continues", lines: []string{"SELEC 1;", "SHOW JOBS;"},
-			wantExecs: []string{"SELEC 1;", "SHOW JOBS;"}, wantErr: []string{"<repl>:1:1: unexpected SELEC", "^", "did you mean 'SELECT'?"}},
-		{name: "blank and comment lines are skipped", lines: []string{"", "-- note", "SHOW JOBS;"}, wantExecs: []string{"SHOW JOBS;"}},
+			wantExecs: []string{"SELEC 1", "SHOW JOBS"}, wantErr: []string{"<repl>:1:1: unexpected SELEC", "^", "did you mean 'SELECT'?"}},
+		{name: "blank and comment lines are skipped", lines: []string{"", "-- note", "SHOW JOBS;"}, wantExecs: []string{"SHOW JOBS"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
