@@ -8,3 +8,6 @@ import "errors"
 func newChatSource(seed int64) (chatSource, error) {
 	return nil, errors.New("the synthetic chat generator is not built yet")
 }
+
+// datagenBuilt tells the integration tests to skip until datagen exists.
+const datagenBuilt = false
