@@ -67,18 +67,13 @@ func playgroundCommand(o *options, log *logger, stdin *os.File, stdout, stderr i
 		fmt.Fprintf(stderr, "chatsql playground: %s\n", trimUsage(err))
 		return exitUsage
 	}
-	cluster, err := kfake.NewCluster(
-		kfake.Ports(port),
-		kfake.SeedTopics(1, playgroundTopics...),
-		kfake.AllowAutoTopicCreation(),
-	)
+	cluster, addr, err := startBroker(port)
 	if err != nil {
-		fmt.Fprintf(stderr, "chatsql playground: cannot start the embedded Kafka broker on localhost:%d: %v\n"+
-			"(is another playground or a Kafka broker using the port? pick another with --kafka-brokers localhost:PORT)\n", port, err)
+		fmt.Fprintf(stderr, "chatsql playground: %v\n"+
+			"(is another playground or a Kafka broker using the port? pick another with --kafka-brokers localhost:PORT)\n", err)
 		return exitRuntime
 	}
 	defer cluster.Close()
-	addr := "localhost:" + portOf(cluster.ListenAddrs()[0])
 
 	ctx, stopGen := context.WithCancel(context.Background())
 	var gen sync.WaitGroup
@@ -126,6 +121,20 @@ func playgroundCommand(o *options, log *logger, stdin *os.File, stdout, stderr i
 		return err
 	}
 	return replWithSettings(o, settings, log, stdin, stdout, stderr, prepare)
+}
+
+// startBroker starts the embedded Kafka-protocol broker on port (0: any)
+// with the playground's topics; addr is "localhost:PORT".
+func startBroker(port int) (cluster *kfake.Cluster, addr string, err error) {
+	cluster, err = kfake.NewCluster(
+		kfake.Ports(port),
+		kfake.SeedTopics(1, playgroundTopics...),
+		kfake.AllowAutoTopicCreation(),
+	)
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot start the embedded Kafka broker on localhost:%d: %w", port, err)
+	}
+	return cluster, "localhost:" + portOf(cluster.ListenAddrs()[0]), nil
 }
 
 // translationNote says which LLM endpoint TRANSLATE will call.
