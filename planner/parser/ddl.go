@@ -313,7 +313,11 @@ func (p *stmtParser) typ(column string) (types.Type, int) {
 	if err != nil {
 		for _, n := range types.TypeNames {
 			if strings.EqualFold(n, first.val) {
-				p.fail(first.start, diag.Type, "bad type %s: %v", text, err)
+				detail := err.Error()
+				if i := strings.Index(detail, "\": "); i >= 0 {
+					detail = detail[i+3:]
+				}
+				p.fail(first.start, diag.Type, "bad type %s: %s", text, detail)
 			}
 		}
 		e := diag.Errorf(p.src, first.start, diag.UnknownName, "unknown type '%s'", first.val)

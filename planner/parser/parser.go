@@ -157,6 +157,9 @@ func (p *stmtParser) describe(t token) string {
 	if len(s) > 40 {
 		s = s[:40] + "..."
 	}
+	if t.kind == tokString {
+		return s // already quoted
+	}
 	return "'" + s + "'"
 }
 
@@ -314,8 +317,8 @@ func (p *stmtParser) parseStatement() Statement {
 		if !(inner.is("SELECT") || inner.is("WITH") || inner.isOp("(") || inner.is("CREATE") || inner.is("INSERT")) {
 			p.unexpected(inner, "a query, CREATE SINK or INSERT INTO after EXPLAIN", "SELECT", "WITH", "CREATE", "INSERT")
 		}
-		if inner.is("CREATE") && !p.peekN(1).is("SINK") {
-			p.unexpected(p.peekN(1), "SINK: EXPLAIN takes a query, CREATE SINK or INSERT INTO", "SINK")
+		if n := p.peekN(1); inner.is("CREATE") && !n.is("SINK") {
+			p.fail(n.start, diag.Unsupported, "EXPLAIN takes a query, CREATE SINK or INSERT INTO, not CREATE %s", p.src.Text[n.start:n.end])
 		}
 		st := p.parseStatement()
 		return &ExplainStmt{Node: Node{t.start, p.end()}, Stmt: st}

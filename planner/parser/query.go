@@ -7,6 +7,7 @@ import (
 
 	"github.com/chatsql/chatsql/connectors"
 	"github.com/chatsql/chatsql/planner/diag"
+	tidb "github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
@@ -113,6 +114,29 @@ func notOneExpr(src *diag.Source, start, end int) *diag.Error {
 var clauseKeywords = []string{"SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT",
 	"JOIN", "LEFT", "RIGHT", "INNER", "OUTER", "CROSS", "ON", "UNION", "DISTINCT", "CASE", "WHEN", "THEN", "ELSE", "END"}
 
+// reservedWords are TiDB's reserved keywords, which cannot be names unless
+// backquoted.
+var reservedWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range tidb.Keywords {
+		if k.Reserved {
+			m[strings.ToUpper(k.Word)] = true
+		}
+	}
+	return m
+}()
+
+// structureWords are reserved words whose misplacement is not a naming
+// problem, so the "write `key`" hint would mislead.
+var structureWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range append([]string{"AS", "AND", "OR", "NOT", "IN", "IS", "NULL", "LIKE", "BETWEEN", "ALL",
+		"EXISTS", "INTERVAL", "REGEXP", "ASC", "DESC", "WITH", "OVER", "PARTITION", "WINDOW", "INTO"}, clauseKeywords...) {
+		m[w] = true
+	}
+	return m
+}()
+
 // afterComma are the tokens that make a ',' before them a trailing comma.
 var afterComma = map[string]bool{"FROM": true, "WHERE": true, "GROUP": true, "HAVING": true,
 	"ORDER": true, "LIMIT": true, "UNION": true, ")": true, "": true}
@@ -148,13 +172,18 @@ func tidbError(src *diag.Source, start, end int, l lifted, err error) *diag.Erro
 		}
 	}
 	if i > 0 && r.toks[i-1].kind == tokIdent {
-		prev := r.toks[i-1]
-		if c := connectors.Closest(prev.val, clauseKeywords); c != "" && !strings.EqualFold(c, prev.val) {
-			return diag.Errorf(src, prev.start, diag.Syntax, "syntax error at '%s'", prev.val).
-				WithHint("did you mean %s?", c)
+		if prev := r.toks[i-1]; len(prev.val) >= 4 && !reservedWords[strings.ToUpper(prev.val)] {
+			if c := connectors.Closest(prev.val, clauseKeywords); c != "" && !strings.EqualFold(c, prev.val) {
+				return diag.Errorf(src, prev.start, diag.Syntax, "syntax error at '%s'", prev.val).
+					WithHint("did you mean %s?", c)
+			}
 		}
 	}
-	if cur.kind == tokIdent {
+	if cur.kind == tokIdent && reservedWords[curWord] && !structureWords[curWord] {
+		return diag.Errorf(src, cur.start, diag.Syntax, "syntax error at '%s'", cur.val).
+			WithHint("%s is a reserved word; write `%s` to use it as a name", curWord, cur.val)
+	}
+	if cur.kind == tokIdent && len(cur.val) >= 4 && !reservedWords[curWord] {
 		if c := connectors.Closest(cur.val, clauseKeywords); c != "" && !strings.EqualFold(c, cur.val) {
 			return diag.Errorf(src, cur.start, diag.Syntax, "syntax error at '%s'", cur.val).
 				WithHint("did you mean %s?", c)
