@@ -1,0 +1,122 @@
+package expr
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/chatsql/chatsql/runtime/types"
+	"github.com/chatsql/chatsql/udf"
+)
+
+// Column reads column Index of the input row.
+type Column struct {
+	Index int
+	Name  string
+	T     types.Type
+}
+
+func (c *Column) Type() types.Type { return c.T }
+func (c *Column) String() string   { return fmt.Sprintf("$%d:%s", c.Index, c.Name) }
+func (c *Column) Compile() Evaluator {
+	i := c.Index
+	return func(row types.Row) (types.Value, error) { return row[i], nil }
+}
+
+// Literal is a constant.
+type Literal struct {
+	V types.Value
+	T types.Type
+}
+
+func (l *Literal) Type() types.Type { return l.T }
+func (l *Literal) String() string {
+	switch l.V.Kind() {
+	case types.KindString:
+		return "'" + strings.ReplaceAll(l.V.Str(), "'", "''") + "'"
+	case types.KindTimestamp, types.KindTimestampLTZ, types.KindDate:
+		return l.T.Kind.String() + " '" + l.V.String() + "'"
+	}
+	return l.V.String()
+}
+func (l *Literal) Compile() Evaluator {
+	v := l.V
+	return func(types.Row) (types.Value, error) { return v, nil }
+}
+
+// Call invokes a scalar function. Compile binds the function again so that
+// each operator instance gets its own evaluator (functions may keep
+// scratch buffers).
+type Call struct {
+	Fn   *udf.Scalar
+	Args []Expr
+	Bind []udf.Arg
+	T    types.Type
+}
+
+func (c *Call) Type() types.Type { return c.T }
+func (c *Call) String() string   { return c.Fn.Name + "(" + joinExprs(c.Args) + ")" }
+func (c *Call) Compile() Evaluator {
+	_, eval, err := c.Fn.Bind(c.Bind)
+	if err != nil { // bound once at plan time already; cannot fail now
+		return func(types.Row) (types.Value, error) { return types.NullValue, err }
+	}
+	args := compileAll(c.Args)
+	scratch := make([]types.Value, len(args))
+	switch len(args) {
+	case 0:
+		return func(types.Row) (types.Value, error) { return eval(nil) }
+	case 1:
+		a0 := args[0]
+		return func(row types.Row) (types.Value, error) {
+			v, err := a0(row)
+			if err != nil {
+				return v, err
+			}
+			scratch[0] = v
+			return eval(scratch)
+		}
+	}
+	return func(row types.Row) (types.Value, error) {
+		for i, a := range args {
+			v, err := a(row)
+			if err != nil {
+				return v, err
+			}
+			scratch[i] = v
+		}
+		return eval(scratch)
+	}
+}
+
+// AsyncCall marks an async function call inside an expression. The planner
+// replaces every AsyncCall by a Column read of an async operator's output
+// before anything is compiled, so Compile is never reached in a valid plan.
+type AsyncCall struct {
+	Fn   *udf.Async
+	Args []Expr
+	T    types.Type
+}
+
+func (a *AsyncCall) Type() types.Type { return a.T }
+func (a *AsyncCall) String() string   { return a.Fn.Name + "(" + joinExprs(a.Args) + ")" }
+func (a *AsyncCall) Compile() Evaluator {
+	return func(types.Row) (types.Value, error) {
+		return types.NullValue, fmt.Errorf("internal error: async call %s was not planned into an async operator", a.Fn.Name)
+	}
+}
+
+func compileAll(es []Expr) []Evaluator {
+	out := make([]Evaluator, len(es))
+	for i, e := range es {
+		out[i] = e.Compile()
+	}
+	return out
+}
+
+func joinExprs(es []Expr) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.String()
+	}
+	return strings.Join(parts, ", ")
+}

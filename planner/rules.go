@@ -1,0 +1,240 @@
+package planner
+
+import (
+	"fmt"
+
+	"github.com/chatsql/chatsql/planner/expr"
+)
+
+// A rule rewrites one logical node; it reports whether it changed anything.
+// Rules are small and named, and run in order until none changes the plan
+// (STYLE.md: go-mysql-server's analyzer batches).
+type rule struct {
+	name string
+	fn   func(n Logical) (Logical, bool, error)
+}
+
+var rules = []rule{
+	{"extract_async_calls", extractAsync},
+	{"push_filter_below_project", pushFilterBelowProject},
+	{"merge_projects", mergeProjects},
+	{"remove_identity_project", removeIdentityProject},
+}
+
+// Optimize applies the rules bottom-up until the plan stops changing.
+func Optimize(n Logical) (Logical, error) {
+	for iter := 0; iter < 100; iter++ {
+		changed := false
+		var err error
+		n, err = transformUp(n, func(x Logical) (Logical, error) {
+			for _, r := range rules {
+				y, ch, err := r.fn(x)
+				if err != nil {
+					return nil, fmt.Errorf("rule %s: %w", r.name, err)
+				}
+				if ch {
+					changed = true
+					x = y
+				}
+			}
+			return x, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !changed {
+			return n, nil
+		}
+	}
+	return nil, fmt.Errorf("planner: rules did not converge")
+}
+
+func transformUp(n Logical, f func(Logical) (Logical, error)) (Logical, error) {
+	ins := n.Inputs()
+	if len(ins) > 0 {
+		nin := make([]Logical, len(ins))
+		for i, in := range ins {
+			t, err := transformUp(in, f)
+			if err != nil {
+				return nil, err
+			}
+			nin[i] = t
+		}
+		n = withInputs(n, nin)
+	}
+	return f(n)
+}
+
+// extractAsync moves the innermost async call of a Project or Filter into
+// an AsyncCalc below it; the call becomes a read of the appended column.
+func extractAsync(n Logical) (Logical, bool, error) {
+	var exprs []expr.Expr
+	var in Logical
+	switch x := n.(type) {
+	case *Project:
+		exprs, in = x.Exprs, x.In
+	case *Filter:
+		exprs, in = []expr.Expr{x.Cond}, x.In
+	default:
+		return n, false, nil
+	}
+	var call *expr.AsyncCall
+	for _, e := range exprs {
+		expr.Any(e, func(s expr.Expr) bool {
+			if a, ok := s.(*expr.AsyncCall); ok && call == nil {
+				inner := false
+				for _, arg := range a.Args {
+					if expr.Any(arg, func(t expr.Expr) bool { _, ok := t.(*expr.AsyncCall); return ok }) {
+						inner = true
+					}
+				}
+				if !inner {
+					call = a
+					return true
+				}
+			}
+			return false
+		})
+		if call != nil {
+			break
+		}
+	}
+	if call == nil {
+		return n, false, nil
+	}
+	width := len(in.Schema().Columns)
+	ac := &AsyncCalc{In: in, Fn: call.Fn, Args: call.Args, T: call.T, Name: fmt.Sprintf("$%s_%d", call.Fn.Name, width)}
+	ref := &expr.Column{Index: width, Name: ac.Name, T: call.T}
+	replace := func(e expr.Expr) (expr.Expr, error) {
+		return expr.Transform(e, func(s expr.Expr) (expr.Expr, error) {
+			if s == call || sameCall(s, call) {
+				return ref, nil
+			}
+			return s, nil
+		})
+	}
+	switch x := n.(type) {
+	case *Project:
+		c := *x
+		c.In = ac
+		c.Exprs = make([]expr.Expr, len(x.Exprs))
+		for i, e := range x.Exprs {
+			r, err := replace(e)
+			if err != nil {
+				return nil, false, err
+			}
+			c.Exprs[i] = r
+		}
+		return &c, true, nil
+	case *Filter:
+		cond, err := replace(x.Cond)
+		if err != nil {
+			return nil, false, err
+		}
+		// the filter's output must not carry the extra column
+		f := &Filter{In: ac, Cond: cond}
+		return identityProject(f, width), true, nil
+	}
+	return n, false, nil
+}
+
+// sameCall reports whether s is structurally the call c (Transform copies
+// nodes, so pointer identity is lost for calls whose arguments changed).
+func sameCall(s expr.Expr, c *expr.AsyncCall) bool {
+	a, ok := s.(*expr.AsyncCall)
+	return ok && a.Fn == c.Fn && a.String() == c.String()
+}
+
+// identityProject keeps the first width columns of n.
+func identityProject(n Logical, width int) *Project {
+	s := n.Schema()
+	p := &Project{In: n, TimeAttr: -1}
+	for i := 0; i < width; i++ {
+		c := s.Columns[i]
+		p.Exprs = append(p.Exprs, &expr.Column{Index: i, Name: c.Name, T: c.Type})
+		p.Names = append(p.Names, c.Name)
+	}
+	if s.TimeAttr < width {
+		p.TimeAttr = s.TimeAttr
+	}
+	return p
+}
+
+func hasAsync(e expr.Expr) bool {
+	return expr.Any(e, func(s expr.Expr) bool { _, ok := s.(*expr.AsyncCall); return ok })
+}
+
+// pushFilterBelowProject turns Filter(Project(x)) into Project(Filter(x)),
+// so that one Calc operator filters and then projects.
+func pushFilterBelowProject(n Logical) (Logical, bool, error) {
+	f, ok := n.(*Filter)
+	if !ok || hasAsync(f.Cond) {
+		return n, false, nil
+	}
+	p, ok := f.In.(*Project)
+	if !ok {
+		return n, false, nil
+	}
+	for _, e := range p.Exprs {
+		if hasAsync(e) {
+			return n, false, nil
+		}
+	}
+	cond, err := expr.Substitute(f.Cond, p.Exprs)
+	if err != nil {
+		return nil, false, err
+	}
+	c := *p
+	c.In = &Filter{In: p.In, Cond: cond}
+	return &c, true, nil
+}
+
+// mergeProjects composes Project(Project(x)) into one Project.
+func mergeProjects(n Logical) (Logical, bool, error) {
+	outer, ok := n.(*Project)
+	if !ok {
+		return n, false, nil
+	}
+	inner, ok := outer.In.(*Project)
+	if !ok {
+		return n, false, nil
+	}
+	for _, e := range append(append([]expr.Expr{}, outer.Exprs...), inner.Exprs...) {
+		if hasAsync(e) {
+			return n, false, nil
+		}
+	}
+	m := &Project{In: inner.In, Names: outer.Names, TimeAttr: -1}
+	base := inner.In.Schema()
+	for i, e := range outer.Exprs {
+		s, err := expr.Substitute(e, inner.Exprs)
+		if err != nil {
+			return nil, false, err
+		}
+		if c, ok := s.(*expr.Column); ok && c.Index == base.TimeAttr && m.TimeAttr < 0 && i == outer.TimeAttr {
+			m.TimeAttr = i
+		}
+		m.Exprs = append(m.Exprs, s)
+	}
+	return m, true, nil
+}
+
+// removeIdentityProject drops a Project that passes its input through
+// unchanged, names included.
+func removeIdentityProject(n Logical) (Logical, bool, error) {
+	p, ok := n.(*Project)
+	if !ok {
+		return n, false, nil
+	}
+	s := p.In.Schema()
+	if len(p.Exprs) != len(s.Columns) || p.TimeAttr != s.TimeAttr {
+		return n, false, nil
+	}
+	for i, e := range p.Exprs {
+		c, ok := e.(*expr.Column)
+		if !ok || c.Index != i || p.Names[i] != s.Columns[i].Name {
+			return n, false, nil
+		}
+	}
+	return p.In, true, nil
+}
