@@ -244,7 +244,7 @@ func testSeedJSONAndMetadata(t *testing.T, e env) {
 func testDeadLetters(t *testing.T, e env) {
 	topic, dlq := e.topic(t, "in"), e.topic(t, "dlq")
 	bad := map[string]bool{
-		`{"username":"bad1","text":`:            true, // truncated
+		`{"username":"bad1","text":`:             true, // truncated
 		`not json at all`:                        true,
 		`{"username":"bad3","timestamp":"soon"}`: true, // wrong type
 	}
@@ -443,9 +443,9 @@ func testSinkKeys(t *testing.T, e env) {
 		t.Fatalf("consumed %d records, want 3", len(got))
 	}
 	want := map[string]string{
-		`{"username":"alice","text":"¡Hola mundo!","type":"chat_message","preferredLanguage":"es","timestamp":1704067200}`:     `{"username":"alice"}`,
+		`{"username":"alice","text":"¡Hola mundo!","type":"chat_message","preferredLanguage":"es","timestamp":1704067200}`:        `{"username":"alice"}`,
 		`{"username":"bob","text":"quote \" and \\ slash","type":"chat_message","preferredLanguage":"es","timestamp":1704067200}`: `{"username":"bob"}`,
-		`{"username":"alice","text":"again","type":"chat_message","preferredLanguage":"es","timestamp":1704067200}`:            `{"username":"alice"}`,
+		`{"username":"alice","text":"again","type":"chat_message","preferredLanguage":"es","timestamp":1704067200}`:               `{"username":"alice"}`,
 	}
 	partOf := map[string]int32{}
 	for _, r := range got {

@@ -59,7 +59,7 @@ type chunk struct {
 // sourceState is the checkpointed position: the next offset to read of every
 // partition read (or restored and not read since).
 type sourceState struct {
-	Version int                         `json:"version"`
+	Version int                        `json:"version"`
 	Offsets map[string]map[int32]int64 `json:"offsets"`
 }
 
@@ -95,7 +95,7 @@ type Source struct {
 	pending      []chunk
 	ids          map[topicPartition]int32
 	lastSnapshot map[topicPartition]int64
-	deadPending  bool          // dead letters produced since the last flush
+	deadPending  bool            // dead letters produced since the last flush
 	warned       map[string]bool // once-only log lines
 }
 
