@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The one command that runs the whole test suite on a fresh machine: starts
+# the real Kafka broker for the integration tests (and stops it on exit),
+# checks formatting and vet, runs every test and prints a summary.
+#
+# Integration tests are named TestIntegration* and get their broker from
+# kafkatest.Brokers (CHATSQL_KAFKA_BROKERS). Under CI=true a skipped
+# integration test fails the run.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+started_kafka=0
+cleanup() {
+	if ((started_kafka)); then
+		bash .ci/kafka.sh stop || true
+	fi
+}
+trap cleanup EXIT
+
+if [[ -z "${CHATSQL_KAFKA_BROKERS:-}" ]]; then
+	if ! bash .ci/kafka.sh status >/dev/null 2>&1; then
+		bash .ci/kafka.sh start || { echo "test.sh: could not start the Kafka broker" >&2; exit 1; }
+		started_kafka=1
+	fi
+	export CHATSQL_KAFKA_BROKERS=localhost:${KAFKA_PORT:-9092}
+fi
+echo "test.sh: integration tests use Kafka at $CHATSQL_KAFKA_BROKERS"
+
+start=$SECONDS
+unformatted="$(find . -name '*.go' -not -path './.ci/cache/*' -not -path './.git/*' -print0 | xargs -0 -r gofmt -l)"
+if [[ -n "$unformatted" ]]; then
+	echo "test.sh: gofmt -l lists files that are not formatted:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+if ! go vet ./...; then
+	echo "test.sh: go vet failed" >&2
+	exit 1
+fi
+
+log="$(mktemp -t chatsql-test.XXXXXX)"
+go test ./... -count=1 -timeout 25m -v >"$log" 2>&1
+rc=$?
+
+# Package results, failures with their output, and the closing summary.
+grep -E '^(ok|FAIL|\?)\s' "$log" | grep -v '^?' || true
+if ((rc != 0)); then
+	echo
+	echo "test.sh: failures (test output without passing tests):"
+	grep -v -E '^(=== (RUN|PAUSE|CONT|NAME)|\s*--- PASS|PASS$|ok\s)' "$log" | tail -n 400
+fi
+
+passed=$(grep -c -E '^\s*--- PASS' "$log" || true)
+failed=$(grep -c -E '^\s*--- FAIL' "$log" || true)
+skipped=$(grep -c -E '^\s*--- SKIP' "$log" || true)
+
+if [[ "${CI:-}" == "true" ]]; then
+	skips="$(grep -E '^\s*--- SKIP: TestIntegration' "$log" || true)"
+	if [[ -n "$skips" ]]; then
+		echo "test.sh: integration tests were skipped under CI=true (their service is missing):" >&2
+		echo "$skips" >&2
+		rc=1
+	fi
+fi
+rm -f "$log"
+echo "test.sh: took $((SECONDS - start))s"
+echo "go test: $passed passed, $failed failed, $skipped skipped"
+exit $rc
