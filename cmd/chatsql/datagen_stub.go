@@ -5,7 +5,7 @@ package main
 import "errors"
 
 // newChatSource is a placeholder until connectors/datagen has ChatGenerator.
-func newChatSource(seed int64) (chatSource, error) {
+func newChatSource(seed int64, rate float64) (chatSource, error) {
 	return nil, errors.New("the synthetic chat generator is not built yet")
 }
 

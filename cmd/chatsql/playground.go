@@ -80,7 +80,7 @@ func playgroundCommand(o *options, log *logger, stdin *os.File, stdout, stderr i
 	defer func() { stopGen(); gen.Wait() }()
 	genNote := "none (add --generate RATE for synthetic chat traffic)"
 	if o.generate > 0 {
-		src, err := newChatSource(time.Now().UnixNano())
+		src, err := newChatSource(time.Now().UnixNano(), o.generate)
 		if err != nil {
 			fmt.Fprintf(stderr, "chatsql playground: --generate: %v\n", err)
 			return exitRuntime
