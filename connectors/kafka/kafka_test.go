@@ -174,6 +174,7 @@ var scenarios = []struct {
 	{"ExceptKeyFromKey", testExceptKey},
 	{"SinkKeysByteExact", testSinkKeys},
 	{"SinkFlushSurfacesErrors", testSinkFlushError},
+	{"Conformance", testConformance},
 }
 
 func TestKfake(t *testing.T) {

@@ -146,3 +146,21 @@ func Consume(t testing.TB, brokers, topic string, n int, timeout time.Duration) 
 	}
 	return out
 }
+
+// ConsumeFor reads topic from the beginning until nothing new arrived for
+// quiet, and returns every record read.
+func ConsumeFor(t testing.TB, brokers, topic string, quiet time.Duration) []*kgo.Record {
+	t.Helper()
+	cl := Client(t, brokers, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	var out []*kgo.Record
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), quiet)
+		fs := cl.PollFetches(ctx)
+		cancel()
+		n := len(out)
+		fs.EachRecord(func(r *kgo.Record) { out = append(out, r) })
+		if len(out) == n {
+			return out
+		}
+	}
+}
