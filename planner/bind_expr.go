@@ -557,15 +557,16 @@ func intervalOf(n, unit string) (int64, bool) {
 
 // dateArith is ts +/- interval with a fixed-length interval value.
 func (b *binder) dateArith(x ast.Node, ts, iv expr.Expr, sub bool) (expr.Expr, error) {
+	op := expr.Add
 	if sub {
-		iv = &expr.Neg{E: iv}
+		op = expr.Sub
 	}
 	t := ts.Type()
 	if t.Kind == types.KindDate {
 		t = types.Timestamp
 		ts = &expr.Cast{E: ts, To: t}
 	}
-	return fold(&expr.Arith{Op: expr.Add, L: ts, R: iv, T: t}), nil
+	return fold(&expr.Arith{Op: op, L: ts, R: iv, T: t}), nil
 }
 
 // castTarget maps the target of a CAST/CONVERT that TiDB parsed itself

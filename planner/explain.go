@@ -64,7 +64,7 @@ func Explain(g *plan.Graph) string {
 func describeNode(n *plan.Node) string {
 	switch c := n.Config.(type) {
 	case *plan.SourceConfig:
-		s := fmt.Sprintf("Source#%d[%s] connector=%s%s", n.ID, n.Name, c.Connector, optionList(c.Conn.Options))
+		s := fmt.Sprintf("Source#%d[%s] connector=%s%s", n.ID, n.Name, c.Connector, optionList(c.Conn.Options, "sink."))
 		if c.Project != nil {
 			var comp []string
 			for i, e := range c.Project {
@@ -88,6 +88,9 @@ func describeNode(n *plan.Node) string {
 		if c.Filter != nil {
 			s += " where=" + c.Filter.String()
 		}
+		if isIdentity(c.Project) && len(c.Project) == len(n.Schema.Columns) {
+			return s + " select=*"
+		}
 		parts := make([]string, len(c.Project))
 		for i, e := range c.Project {
 			parts[i] = e.String()
@@ -108,7 +111,7 @@ func describeNode(n *plan.Node) string {
 		return fmt.Sprintf("AsyncCalc#%d %s(%s) AS %s capacity=%d timeout=%s %s", n.ID, c.Function,
 			strings.Join(args, ", "), n.Schema.Columns[len(n.Schema.Columns)-1].Name, c.Capacity, c.Timeout, mode)
 	case *plan.SinkConfig:
-		return fmt.Sprintf("Sink#%d[%s] connector=%s%s", n.ID, n.Name, c.Connector, optionList(c.Conn.Options))
+		return fmt.Sprintf("Sink#%d[%s] connector=%s%s", n.ID, n.Name, c.Connector, optionList(c.Conn.Options, "scan."))
 	case *plan.CollectConfig:
 		s := fmt.Sprintf("Collect#%d", n.ID)
 		if c.Limit > 0 {
@@ -119,10 +122,12 @@ func describeNode(n *plan.Node) string {
 	return fmt.Sprintf("%s#%d", n.Kind, n.ID)
 }
 
-func optionList(o map[string]string) string {
+// optionList renders the shown options, leaving out those of the other
+// role (a kafka source has no use for sink.* options).
+func optionList(o map[string]string, otherRole string) string {
 	var keys []string
 	for k := range o {
-		if shownOptions[k] {
+		if shownOptions[k] && !strings.HasPrefix(k, otherRole) {
 			keys = append(keys, k)
 		}
 	}

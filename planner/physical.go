@@ -15,11 +15,11 @@ import (
 
 // Settings the planner reads (the rest belong to connectors and functions).
 const (
-	SettingKafkaBrokers      = "kafka.brokers"
-	SettingIdleTimeout       = "table.exec.source.idle-timeout"
-	SettingAsyncCapacity     = "translation.capacity"
-	SettingAsyncTimeout      = "translation.async-timeout"
-	SettingAsyncOrdered      = "translation.ordered"
+	SettingKafkaBrokers       = "kafka.brokers"
+	SettingIdleTimeout        = "table.exec.source.idle-timeout"
+	SettingAsyncCapacity      = "translation.capacity"
+	SettingAsyncTimeout       = "translation.async-timeout"
+	SettingAsyncOrdered       = "translation.ordered"
 	SettingCheckpointInterval = "execution.checkpointing.interval"
 )
 

@@ -17,6 +17,7 @@ type rule struct {
 var rules = []rule{
 	{"extract_async_calls", extractAsync},
 	{"push_filter_below_project", pushFilterBelowProject},
+	{"merge_filters", mergeFilters},
 	{"merge_projects", mergeProjects},
 	{"remove_identity_project", removeIdentityProject},
 }
@@ -237,4 +238,17 @@ func removeIdentityProject(n Logical) (Logical, bool, error) {
 		}
 	}
 	return p.In, true, nil
+}
+
+// mergeFilters turns Filter(Filter(x)) into one Filter with AND.
+func mergeFilters(n Logical) (Logical, bool, error) {
+	outer, ok := n.(*Filter)
+	if !ok {
+		return n, false, nil
+	}
+	inner, ok := outer.In.(*Filter)
+	if !ok || hasAsync(outer.Cond) || hasAsync(inner.Cond) {
+		return n, false, nil
+	}
+	return &Filter{In: inner.In, Cond: &expr.Logic{Op: "AND", L: inner.Cond, R: outer.Cond}}, true, nil
 }

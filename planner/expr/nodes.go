@@ -35,6 +35,8 @@ func (l *Literal) String() string {
 		return "'" + strings.ReplaceAll(l.V.Str(), "'", "''") + "'"
 	case types.KindTimestamp, types.KindTimestampLTZ, types.KindDate:
 		return l.T.Kind.String() + " '" + l.V.String() + "'"
+	case types.KindInterval:
+		return formatInterval(l.V.Micros())
 	}
 	return l.V.String()
 }
@@ -119,4 +121,19 @@ func joinExprs(es []Expr) string {
 		parts[i] = e.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// formatInterval renders micros as INTERVAL 'n' UNIT in the largest unit
+// that divides it.
+func formatInterval(micros int64) string {
+	units := []struct {
+		name string
+		m    int64
+	}{{"DAY", 86400e6}, {"HOUR", 3600e6}, {"MINUTE", 60e6}, {"SECOND", 1e6}, {"MICROSECOND", 1}}
+	for _, u := range units {
+		if micros%u.m == 0 {
+			return fmt.Sprintf("INTERVAL '%d' %s", micros/u.m, u.name)
+		}
+	}
+	return fmt.Sprintf("INTERVAL '%d' MICROSECOND", micros)
 }

@@ -126,12 +126,15 @@ func (a *Arith) Compile() Evaluator {
 		}
 		switch kind {
 		case types.KindTimestamp, types.KindTimestampLTZ:
-			// time +/- interval (the planner only builds Add with an
-			// interval on the right; subtraction arrives negated)
-			if kind == types.KindTimestamp {
-				return types.NewTimestamp(x.Micros() + y.Micros()), nil
+			// time +/- interval (the planner puts the interval on the right)
+			d := y.Micros()
+			if op == Sub {
+				d = -d
 			}
-			return types.NewTimestampLTZ(x.Micros() + y.Micros()), nil
+			if kind == types.KindTimestamp {
+				return types.NewTimestamp(x.Micros() + d), nil
+			}
+			return types.NewTimestampLTZ(x.Micros() + d), nil
 		case types.KindInt, types.KindBigInt:
 			return intArith(op, toInt(x), toInt(y))
 		case types.KindDecimal:

@@ -15,58 +15,59 @@ const withOK = " WITH ('connector' = 'datagen')"
 // TestTypicalMistakes is the table of errors users make most often: each
 // must point at the exact line:column of the original text, with a hint
 // where one helps.
+var typicalMistakes = []struct {
+	name      string
+	sql       string
+	kind      diag.Kind
+	line, col int
+	hint      string // substring of the hint; "" means no hint required
+}{
+	{"missing comma between columns", "CREATE SOURCE s (\n  a VARCHAR\n  b BIGINT\n)" + withOK, diag.Syntax, 3, 3, "missing ','"},
+	{"unknown type", "CREATE SOURCE s (\n  a VARCHR\n)" + withOK, diag.UnknownName, 2, 5, "did you mean VARCHAR?"},
+	{"unknown multi-word type", "CREATE SOURCE s (a TIMESTMP(3) WITH LOCAL TIME ZONE)" + withOK, diag.UnknownName, 1, 20, "did you mean TIMESTAMP?"},
+	{"bad type parameter", "CREATE TABLE t (a DECIMAL(40, 2))", diag.Type, 1, 19, ""},
+	{"missing type", "CREATE SOURCE s (a, b INT)" + withOK, diag.Syntax, 1, 19, "AS <expression>"},
+	{"unterminated string", "SELECT a\nFROM t WHERE b = 'abc;\n", diag.Syntax, 2, 18, "close it with '"},
+	{"unterminated comment", "SELECT 1; /* note", diag.Syntax, 1, 11, "*/"},
+	{"unclosed paren", "SELECT COUNT(a FROM t", diag.Syntax, 1, 13, "missing ')'"},
+	{"unclosed paren in DDL", "CREATE SOURCE s (\n  a INT,\n  b VARCHAR(10\n)" + withOK, diag.Syntax, 1, 17, "missing ')'"},
+	{"extra paren", "SELECT a) FROM t", diag.Syntax, 1, 9, ""},
+	{"misspelled statement keyword", "CRATE SOURCE s (a INT)" + withOK, diag.Syntax, 1, 1, "did you mean CREATE?"},
+	{"misspelled object kind", "CREATE SORCE s (a INT)" + withOK, diag.Syntax, 1, 8, "did you mean SOURCE?"},
+	{"misspelled SHOW target", "SHOW SORCES", diag.Syntax, 1, 6, "did you mean SOURCES?"},
+	{"misspelled WATERMARK", "CREATE SOURCE s (\n  ts TIMESTAMP(3),\n  WATERMAKR FOR ts AS ts\n)" + withOK, diag.Syntax, 3, 3, "did you mean WATERMARK?"},
+	{"misspelled WITH", "CREATE SOURCE s (a INT) WTIH ('connector' = 'x')", diag.Syntax, 1, 25, "did you mean WITH?"},
+	{"misspelled WHERE", "SELECT a\nFROM t\nWHER a = 1", diag.Syntax, 3, 1, "did you mean WHERE?"},
+	{"misspelled FROM", "SELECT a FORM t", diag.Syntax, 1, 10, "did you mean FROM?"},
+	{"watermark without AS", "CREATE SOURCE s (ts TIMESTAMP(3), WATERMARK FOR ts ts - INTERVAL '1' SECOND)" + withOK, diag.Syntax, 1, 52, "AS"},
+	{"option without =", "CREATE SOURCE s (a INT) WITH (\n  'connector' 'kafka'\n)", diag.Syntax, 2, 15, "'connector' = 'value'"},
+	{"option without value", "CREATE SOURCE s (a INT) WITH ('connector' = , 'topic' = 't')", diag.Syntax, 1, 45, "'connector' = 'value'"},
+	{"missing comma between options", "CREATE SOURCE s (a INT) WITH ('connector' = 'kafka' 'topic' = 't')", diag.Syntax, 1, 53, "missing ','"},
+	{"trailing comma in options", "CREATE SOURCE s (a INT) WITH ('connector' = 'kafka',)", diag.Syntax, 1, 52, "remove"},
+	{"trailing comma in columns", "CREATE SOURCE s (a INT,\n)" + withOK, diag.Syntax, 1, 23, "remove"},
+	{"missing AS in CREATE SINK", "CREATE SINK out WITH ('connector' = 'print')\nSELECT * FROM s", diag.Syntax, 2, 1, "AS SELECT"},
+	{"missing AS in CREATE VIEW", "CREATE VIEW v SELECT * FROM s", diag.Syntax, 1, 15, "AS SELECT"},
+	{"trailing comma in select list", "SELECT a,\n  b,\nFROM t", diag.Syntax, 2, 4, "remove the ','"},
+	{"double comma in select list", "SELECT a,, b FROM t", diag.Syntax, 1, 10, ""},
+	{"reserved word as a name", "SELECT key FROM t", diag.Syntax, 1, 8, "`key`"},
+	{"error after a lifted TRANSLATE", "SELECT TRANSLATE(text, 'es') AS t FROM s WHERE = 1", diag.Syntax, 1, 48, ""},
+	{"error after a lifted CAST", "SELECT CAST(a AS TIMESTAMP(3)) AS t FROM s GROUP x", diag.Syntax, 1, 50, ""},
+	{"incomplete expression", "SELECT a + FROM t", diag.Syntax, 1, 12, ""},
+	{"junk after a statement", "SHOW SOURCES please", diag.Syntax, 1, 14, "';'"},
+	{"junk after DROP", "DROP SOURCE a b", diag.Syntax, 1, 15, ""},
+	{"empty statement", "SELECT 1;\n;", diag.Syntax, 2, 1, "extra ';'"},
+	{"SET without =", "SET 'a' 'b'", diag.Syntax, 1, 9, "SET 'key' = 'value'"},
+	{"SET without value", "SET a =", diag.Syntax, 1, 8, ""},
+	{"EXPLAIN of DDL", "EXPLAIN CREATE SOURCE s (a INT)", diag.Unsupported, 1, 16, ""},
+	{"CREATE SINK without query", "CREATE SINK o AS", diag.Syntax, 1, 17, ""},
+	{"INSERT without INTO", "INSERT t SELECT 1", diag.Syntax, 1, 8, ""},
+	{"duplicate watermark", "CREATE SOURCE s (ts TIMESTAMP(3), WATERMARK FOR ts AS ts, WATERMARK FOR ts AS ts)", diag.Semantic, 1, 59, ""},
+	{"OR REPLACE SINK", "CREATE OR REPLACE SINK s AS SELECT 1", diag.Unsupported, 1, 19, ""},
+	{"query in a CREATE SINK is not a query", "CREATE SINK s AS (SELECT 1); ", diag.Syntax, 0, 0, ""},
+}
+
 func TestTypicalMistakes(t *testing.T) {
-	tests := []struct {
-		name      string
-		sql       string
-		kind      diag.Kind
-		line, col int
-		hint      string // substring of the hint; "" means no hint required
-	}{
-		{"missing comma between columns", "CREATE SOURCE s (\n  a VARCHAR\n  b BIGINT\n)" + withOK, diag.Syntax, 3, 3, "missing ','"},
-		{"unknown type", "CREATE SOURCE s (\n  a VARCHR\n)" + withOK, diag.UnknownName, 2, 5, "did you mean VARCHAR?"},
-		{"unknown multi-word type", "CREATE SOURCE s (a TIMESTMP(3) WITH LOCAL TIME ZONE)" + withOK, diag.UnknownName, 1, 20, "did you mean TIMESTAMP?"},
-		{"bad type parameter", "CREATE TABLE t (a DECIMAL(40, 2))", diag.Type, 1, 19, ""},
-		{"missing type", "CREATE SOURCE s (a, b INT)" + withOK, diag.Syntax, 1, 19, "AS <expression>"},
-		{"unterminated string", "SELECT a\nFROM t WHERE b = 'abc;\n", diag.Syntax, 2, 18, "close it with '"},
-		{"unterminated comment", "SELECT 1; /* note", diag.Syntax, 1, 11, "*/"},
-		{"unclosed paren", "SELECT COUNT(a FROM t", diag.Syntax, 1, 13, "missing ')'"},
-		{"unclosed paren in DDL", "CREATE SOURCE s (\n  a INT,\n  b VARCHAR(10\n)" + withOK, diag.Syntax, 1, 17, "missing ')'"},
-		{"extra paren", "SELECT a) FROM t", diag.Syntax, 1, 9, ""},
-		{"misspelled statement keyword", "CRATE SOURCE s (a INT)" + withOK, diag.Syntax, 1, 1, "did you mean CREATE?"},
-		{"misspelled object kind", "CREATE SORCE s (a INT)" + withOK, diag.Syntax, 1, 8, "did you mean SOURCE?"},
-		{"misspelled SHOW target", "SHOW SORCES", diag.Syntax, 1, 6, "did you mean SOURCES?"},
-		{"misspelled WATERMARK", "CREATE SOURCE s (\n  ts TIMESTAMP(3),\n  WATERMAKR FOR ts AS ts\n)" + withOK, diag.Syntax, 3, 3, "did you mean WATERMARK?"},
-		{"misspelled WITH", "CREATE SOURCE s (a INT) WTIH ('connector' = 'x')", diag.Syntax, 1, 25, "did you mean WITH?"},
-		{"misspelled WHERE", "SELECT a\nFROM t\nWHER a = 1", diag.Syntax, 3, 1, "did you mean WHERE?"},
-		{"misspelled FROM", "SELECT a FORM t", diag.Syntax, 1, 10, "did you mean FROM?"},
-		{"watermark without AS", "CREATE SOURCE s (ts TIMESTAMP(3), WATERMARK FOR ts ts - INTERVAL '1' SECOND)" + withOK, diag.Syntax, 1, 52, "AS"},
-		{"option without =", "CREATE SOURCE s (a INT) WITH (\n  'connector' 'kafka'\n)", diag.Syntax, 2, 15, "'connector' = 'value'"},
-		{"option without value", "CREATE SOURCE s (a INT) WITH ('connector' = , 'topic' = 't')", diag.Syntax, 1, 45, "'connector' = 'value'"},
-		{"missing comma between options", "CREATE SOURCE s (a INT) WITH ('connector' = 'kafka' 'topic' = 't')", diag.Syntax, 1, 53, "missing ','"},
-		{"trailing comma in options", "CREATE SOURCE s (a INT) WITH ('connector' = 'kafka',)", diag.Syntax, 1, 52, "remove"},
-		{"trailing comma in columns", "CREATE SOURCE s (a INT,\n)" + withOK, diag.Syntax, 1, 23, "remove"},
-		{"missing AS in CREATE SINK", "CREATE SINK out WITH ('connector' = 'print')\nSELECT * FROM s", diag.Syntax, 2, 1, "AS SELECT"},
-		{"missing AS in CREATE VIEW", "CREATE VIEW v SELECT * FROM s", diag.Syntax, 1, 15, "AS SELECT"},
-		{"trailing comma in select list", "SELECT a,\n  b,\nFROM t", diag.Syntax, 2, 4, "remove the ','"},
-		{"double comma in select list", "SELECT a,, b FROM t", diag.Syntax, 1, 10, ""},
-		{"reserved word as a name", "SELECT key FROM t", diag.Syntax, 1, 8, "`key`"},
-		{"error after a lifted TRANSLATE", "SELECT TRANSLATE(text, 'es') AS t FROM s WHERE = 1", diag.Syntax, 1, 48, ""},
-		{"error after a lifted CAST", "SELECT CAST(a AS TIMESTAMP(3)) AS t FROM s GROUP x", diag.Syntax, 1, 50, ""},
-		{"incomplete expression", "SELECT a + FROM t", diag.Syntax, 1, 12, ""},
-		{"junk after a statement", "SHOW SOURCES please", diag.Syntax, 1, 14, "';'"},
-		{"junk after DROP", "DROP SOURCE a b", diag.Syntax, 1, 15, ""},
-		{"empty statement", "SELECT 1;\n;", diag.Syntax, 2, 1, "extra ';'"},
-		{"SET without =", "SET 'a' 'b'", diag.Syntax, 1, 9, "SET 'key' = 'value'"},
-		{"SET without value", "SET a =", diag.Syntax, 1, 8, ""},
-		{"EXPLAIN of DDL", "EXPLAIN CREATE SOURCE s (a INT)", diag.Unsupported, 1, 16, ""},
-		{"CREATE SINK without query", "CREATE SINK o AS", diag.Syntax, 1, 17, ""},
-		{"INSERT without INTO", "INSERT t SELECT 1", diag.Syntax, 1, 8, ""},
-		{"duplicate watermark", "CREATE SOURCE s (ts TIMESTAMP(3), WATERMARK FOR ts AS ts, WATERMARK FOR ts AS ts)", diag.Semantic, 1, 59, ""},
-		{"OR REPLACE SINK", "CREATE OR REPLACE SINK s AS SELECT 1", diag.Unsupported, 1, 19, ""},
-		{"query in a CREATE SINK is not a query", "CREATE SINK s AS (SELECT 1); ", diag.Syntax, 0, 0, ""},
-	}
-	for _, tc := range tests {
+	for _, tc := range typicalMistakes {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseScript(diag.NewSource("bad.sql", tc.sql))
 			if tc.line == 0 { // a valid statement: guards against over-eager errors

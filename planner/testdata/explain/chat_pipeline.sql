@@ -1,0 +1,1 @@
+-- include: queries/chat_pipeline.sql
