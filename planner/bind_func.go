@@ -166,6 +166,12 @@ func (b *binder) castCall(x *ast.FuncCallExpr, try bool) (expr.Expr, error) {
 	t, err := types.ParseType(ts)
 	if err != nil {
 		e := b.errf(x.Args[1], diag.Type, "unknown type '%s' in CAST", ts)
+		// the type was lifted into a string; point at it in the user's text
+		src := b.span.source().Text
+		from := b.pos(x)
+		if i := strings.Index(strings.ToUpper(src[from:]), strings.ToUpper(ts)); i >= 0 {
+			e.Pos = b.span.source().Position(from + i)
+		}
 		word := strings.Fields(strings.ToUpper(ts) + " ")[0]
 		if i := strings.IndexByte(word, '('); i >= 0 {
 			word = word[:i]
