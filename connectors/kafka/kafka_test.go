@@ -175,6 +175,7 @@ var scenarios = []struct {
 	{"SinkKeysByteExact", testSinkKeys},
 	{"SinkFlushSurfacesErrors", testSinkFlushError},
 	{"Conformance", testConformance},
+	{"GroupSharesPartitions", testGroupShares},
 }
 
 func TestKfake(t *testing.T) {
@@ -602,4 +603,51 @@ func TestParseSpecificOffsets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// testGroupShares runs two sources in one group, as two chatsql processes
+// would: together they read every record, and the group splits the
+// partitions between them.
+func testGroupShares(t *testing.T, e env) {
+	topic := e.topic(t, "share")
+	group := "g-" + topic
+	cfg := config(t, e.brokers, true, map[string]string{optTopic: topic, optGroupID: group, optStartupMode: modeEarliest})
+	a, recA := openSource(t, cfg, nil)
+	b, recB := openSource(t, cfg, nil)
+	produceSeed(t, e, topic, 0, 300)
+	seen := map[string]bool{}
+	deadline := time.Now().Add(60 * time.Second)
+	for len(seen) < 300 && time.Now().Before(deadline) {
+		for _, src := range []*Source{a, b} {
+			bt, err := src.Poll(context.Background())
+			if err != nil {
+				t.Fatalf("Poll: %v", err)
+			}
+			if bt != nil {
+				for _, r := range bt.Rows {
+					seen[r[0].Str()] = true
+				}
+			}
+		}
+	}
+	if len(seen) != 300 {
+		t.Fatalf("the group read %d distinct records, want 300", len(seen))
+	}
+	// Once the group is stable each member owns some partitions, and
+	// together all of them.
+	deadline = time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		_, _ = a.Poll(context.Background())
+		_, _ = b.Poll(context.Background())
+		recA.mu.Lock()
+		pa := len(recA.parts)
+		recA.mu.Unlock()
+		recB.mu.Lock()
+		pb := len(recB.parts)
+		recB.mu.Unlock()
+		if pa > 0 && pb > 0 && pa+pb == kafkatest.Partitions {
+			return
+		}
+	}
+	t.Errorf("partitions were not shared: a %v, b %v", recA.parts, recB.parts)
 }
