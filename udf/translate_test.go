@@ -470,3 +470,45 @@ func TestTranslateMetrics(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTranslate measures one TRANSLATE call through the SDK and HTTP
+// against the in-process fake, with b.RunParallel callers in flight.
+func BenchmarkTranslate(b *testing.B) {
+	srv := llmtest.New()
+	defer srv.Close()
+	f, _ := udf.Default.Async("TRANSLATE")
+	c, err := f.New(udf.Env{JobID: "bench", Settings: fastSettings(srv)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	args := []types.Value{str("Hello world!"), str("es")}
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		done := make(chan error, 1)
+		for pb.Next() {
+			c.Call(context.Background(), args, func(v types.Value, err error) { done <- err })
+			if err := <-done; err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkTranslateNoCall is the cost of a call that needs no LLM (empty text).
+func BenchmarkTranslateNoCall(b *testing.B) {
+	srv := llmtest.New()
+	defer srv.Close()
+	f, _ := udf.Default.Async("TRANSLATE")
+	c, err := f.New(udf.Env{JobID: "bench-nocall", Settings: fastSettings(srv)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	args := []types.Value{str(""), str("es")}
+	for b.Loop() {
+		c.Call(context.Background(), args, func(types.Value, error) {})
+	}
+}
