@@ -212,7 +212,9 @@ func randomFiller(t types.Type) filler {
 	case types.KindTimestampLTZ:
 		return func(m *ChatMessage, _ *rand.Rand) types.Value { return types.NewTimestampLTZ(m.EventTime) }
 	case types.KindDate:
-		return func(m *ChatMessage, _ *rand.Rand) types.Value { return types.NewDate(floorDiv(m.EventTime, 86_400_000_000)) }
+		return func(m *ChatMessage, _ *rand.Rand) types.Value {
+			return types.NewDate(floorDiv(m.EventTime, 86_400_000_000))
+		}
 	case types.KindJSON:
 		return func(m *ChatMessage, r *rand.Rand) types.Value {
 			return types.NewJSON(`{"seq":` + strconv.FormatInt(m.Seq, 10) + `,"score":` + strconv.Itoa(r.IntN(100)) + `}`)
