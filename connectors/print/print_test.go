@@ -35,8 +35,9 @@ func TestPrint(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			bw := bufio.NewWriter(&out)
+			oldOut, oldErr := Stdout, Stderr
+			t.Cleanup(func() { Stdout, Stderr = oldOut, oldErr })
 			Stdout, Stderr = bw, &errOut
-			t.Cleanup(func() { Stdout, Stderr = nil, nil })
 			spec := Spec()
 			opts, errs := spec.Validate(c.raw, false)
 			if len(errs) > 0 {
