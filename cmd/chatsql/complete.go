@@ -25,8 +25,8 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	for start > 0 && isWordRune(line[start-1]) {
 		start--
 	}
-	if start > 0 && line[start-1] == '\\' {
-		start--
+	if start > 0 && (line[start-1] == '\\' || line[start-1] == '\'') {
+		start-- // a backslash command, or a quoted setting name: 'translation.modelName'
 	}
 	word := string(line[start:pos])
 	if word == "" {

@@ -1,5 +1,3 @@
-//go:build chatsql_datagen
-
 package main
 
 import (

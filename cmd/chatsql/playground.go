@@ -36,20 +36,24 @@ const playgroundSourceDDL = "CREATE SOURCE chat_messages (\n" +
 	"  preferredLanguage VARCHAR,\n" +
 	"  `timestamp`       BIGINT,\n" +
 	"  event_time AS TO_TIMESTAMP_LTZ(`timestamp`, 0),\n" +
-	"  kafka_offset BIGINT METADATA FROM 'offset',\n" +
+	"  kafka_topic       VARCHAR METADATA FROM 'topic' VIRTUAL,\n" +
+	"  kafka_partition   INT     METADATA FROM 'partition' VIRTUAL,\n" +
+	"  kafka_offset      BIGINT  METADATA FROM 'offset' VIRTUAL,\n" +
 	"  WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND\n" +
 	") WITH (\n" +
 	"  'connector' = 'kafka',\n" +
 	"  'topic' = 'websocket_fanout',\n" +
 	"  'format' = 'json',\n" +
-	"  'scan.startup.mode' = 'earliest-offset'\n" +
+	"  'scan.startup.mode' = 'earliest-offset',\n" +
+	"  'dead-letter.topic' = 'chat_dead_letter'\n" +
 	");"
 
 const playgroundTry = `Try:
   SELECT username, preferredLanguage, text FROM chat_messages;
   SELECT username, TRANSLATE(text, 'fr') AS fr FROM chat_messages;
-  \i queries/chat_pipeline.sql
-  \help
+  SHOW JOBS;            -- \help lists statements and commands
+The whole pipeline (Kafka -> TRANSLATE -> processing_fanout) runs with
+  chatsql playground --generate 20 queries/chat_pipeline.sql
 `
 
 // playgroundCommand is `chatsql playground [FILE.sql]`.

@@ -48,7 +48,7 @@ func (f *fakeEngine) ExecScript(_ context.Context, name, text string) ([]session
 func (f *fakeEngine) WaitJobs(context.Context) error { return nil }
 func (f *fakeEngine) StopJobs(context.Context) error { f.stopped = true; return nil }
 func (f *fakeEngine) Completions() []string {
-	return []string{"SELECT", "SET", "SHOW", "chat_messages", "username"}
+	return []string{"SELECT", "SET", "SHOW", "chat_messages", "username", "'translation.modelName'"}
 }
 func (f *fakeEngine) Close() error { return nil }
 
@@ -176,6 +176,7 @@ func TestCompleter(t *testing.T) {
 		{"SELECT m.user", []string{"name"}, 4},
 		{"SELECT * FROM chat", []string{"_messages"}, 4},
 		{`\h`, []string{"elp"}, 2},
+		{"SET 'transl", []string{"ation.modelName'"}, 7},
 		{"SELECT ", nil, 0},
 		{"zzz", nil, 3},
 	}
