@@ -285,9 +285,9 @@ func (p *stmtParser) bareword() (text string, pos int, ok bool) {
 	return p.src.Text[first.start:last.end], first.start, true
 }
 
-// keyOrValue reads a quoted string or a bareword.
+// keyOrValue reads a quoted string, a backquoted name or a bareword.
 func (p *stmtParser) keyOrValue() (string, int, bool) {
-	if t := p.peek(); t.kind == tokString {
+	if t := p.peek(); t.kind == tokString || t.kind == tokQuotedIdent {
 		p.next()
 		return t.val, t.start, true
 	}
@@ -454,12 +454,6 @@ func (p *stmtParser) parseStop() Statement {
 	t := p.next()
 	p.expect("JOB", "after STOP")
 	id, pos, ok := p.keyOrValue()
-	if !ok {
-		if q := p.peek(); q.kind == tokQuotedIdent {
-			p.next()
-			id, pos, ok = q.val, q.start, true
-		}
-	}
 	if !ok {
 		p.unexpected(p.peek(), "a job id after STOP JOB")
 	}

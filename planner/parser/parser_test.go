@@ -268,3 +268,14 @@ func TestScriptSpans(t *testing.T) {
 		}
 	}
 }
+
+func TestQuotedOptionKeys(t *testing.T) {
+	s := mustParse(t, "CREATE SOURCE s (a INT) WITH (`connector` = \"kafka\", topic = t1)").(*CreateRelationStmt)
+	if len(s.Options) != 2 || s.Options[0].Key != "connector" || s.Options[0].Value != "kafka" || s.Options[1].Value != "t1" {
+		t.Errorf("options %+v", s.Options)
+	}
+	st := mustParse(t, "STOP JOB `j-1`").(*StopJobStmt)
+	if st.JobID != "j-1" {
+		t.Errorf("job id %q", st.JobID)
+	}
+}
