@@ -41,7 +41,8 @@ const shareLimit = 4096
 // JSONDecoder decodes one JSON object per record into the schema's columns
 // in a single pass over the bytes: top-level keys are matched to columns,
 // unknown keys and nested values are skipped without being decoded, and a
-// string is unescaped only when it contains escapes.
+// string is unescaped only when it contains escapes. A decoder keeps
+// scratch state: use one per goroutine.
 type JSONDecoder struct {
 	cols          []types.Column
 	index         map[string]int
