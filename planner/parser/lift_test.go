@@ -138,6 +138,7 @@ func TestTiDBExpressions(t *testing.T) {
 		{"CAST(x AS STRING)", "*ast.FuncCallExpr " + FuncCast},
 		{"TRY_CAST(x AS BIGINT)", "*ast.FuncCallExpr " + FuncTryCast},
 		{"TUMBLE(ts, INTERVAL '1' MINUTE)", "*ast.FuncCallExpr tumble"},
+		{"TRANSLATE(text, lang, (SELECT model FROM translation_models WHERE language = lang))", "*ast.FuncCallExpr " + FuncTranslate},
 		{"COALESCE(a, IF(b, 1, 2))", "*ast.FuncCallExpr coalesce"},
 		{"EXISTS (SELECT 1 FROM banned_words b WHERE INSTR(LOWER(m.text), b.word) > 0)", "*ast.ExistsSubqueryExpr"},
 		{"x IN (1, 2)", "*ast.PatternInExpr"},

@@ -153,8 +153,16 @@ func tidbError(src *diag.Source, start, end int, l lifted, err error) *diag.Erro
 		return diag.Errorf(src, start, diag.Syntax, "syntax error: %v", err)
 	}
 	off := start + l.pm.original(roff)
-	// Look at the user's tokens around the error.
 	r := lex(src.Text, start, end)
+	// Clauses that later issues lift; until then say so plainly rather
+	// than report a syntax error inside them.
+	for k, t := range r.toks {
+		if t.is("MATCH_RECOGNIZE") || t.is("FOR") && (r.toks[k+1].is("SYSTEM_TIME") || r.toks[k+1].is("VERSION")) {
+			return diag.Errorf(src, t.start, diag.Unsupported, "%s is not supported yet",
+				strings.ToUpper(src.Text[t.start:r.toks[min(k+1, len(r.toks)-1)].end]))
+		}
+	}
+	// Look at the user's tokens around the error.
 	i := 0
 	for i < len(r.toks)-1 && r.toks[i].end <= off {
 		i++
