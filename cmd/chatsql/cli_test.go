@@ -351,6 +351,67 @@ func TestREPLThroughPTY(t *testing.T) {
 	if err := waitExit(cmd, 20*time.Second); err != nil {
 		t.Fatalf("%v; screen:\n%s", err, screen.String())
 	}
+	t.Logf("screen:\n%s", screen.String())
+}
+
+// TestPlaygroundRunsPipeline is the README's first command: the embedded
+// broker, generated traffic and queries/chat_pipeline.sql; an outside
+// client reads the seed's output format from processing_fanout.
+func TestPlaygroundRunsPipeline(t *testing.T) {
+	dir := t.TempDir()
+	pipeline, err := filepath.Abs("../../queries/chat_pipeline.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	cmd := exec.Command(binary, "playground", "--generate", "100", "--checkpoint-interval", "1s",
+		"--kafka-brokers", fmt.Sprintf("localhost:%d", port), pipeline)
+	cmd.Dir, cmd.Env = dir, testEnv(dir)
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, func() bool { return strings.Contains(stderr.String(), "started") || strings.Contains(stdout.String(), "started") })
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(fmt.Sprintf("localhost:%d", port)),
+		kgo.ConsumeTopics("processing_fanout"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ids := map[string]bool{}
+	for len(ids) < 20 && ctx.Err() == nil {
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
+			var m struct {
+				Type      string `json:"type"`
+				Timestamp int64  `json:"timestamp"`
+				Payload   struct {
+					ID       string `json:"id"`
+					Username string `json:"username"`
+				} `json:"payload"`
+			}
+			if err := json.Unmarshal(r.Value, &m); err != nil {
+				t.Fatalf("not JSON: %v: %s", err, r.Value)
+			}
+			if m.Type != "chat_message" || m.Timestamp == 0 || !strings.HasPrefix(m.Payload.ID, "msg-") || m.Payload.Username == "" {
+				t.Fatalf("not the seed's output format: %s", r.Value)
+			}
+			ids[m.Payload.ID] = true
+		})
+	}
+	if len(ids) < 20 {
+		t.Fatalf("read %d distinct messages from processing_fanout, want >= 20; stderr:\n%s", len(ids), stderr.String())
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitExit(cmd, 30*time.Second); err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, stderr.String())
+	}
 }
 
 // waitExit waits for cmd and wants exit code 0.
