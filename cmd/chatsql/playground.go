@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,7 +72,7 @@ func playgroundCommand(o *options, log *logger, stdin *os.File, stdout, stderr i
 		fmt.Fprintf(stderr, "chatsql playground: %s\n", trimUsage(err))
 		return exitUsage
 	}
-	cluster, addr, err := startBroker(port)
+	cluster, addr, err := startBroker(port, filepath.Join(o.dataDir, "kafka"))
 	if err != nil {
 		fmt.Fprintf(stderr, "chatsql playground: %v\n"+
 			"(is another playground or a Kafka broker using the port? pick another with --kafka-brokers localhost:PORT)\n", err)
@@ -128,13 +129,20 @@ func playgroundCommand(o *options, log *logger, stdin *os.File, stdout, stderr i
 }
 
 // startBroker starts the embedded Kafka-protocol broker on port (0: any)
-// with the playground's topics; addr is "localhost:PORT".
-func startBroker(port int) (cluster *kfake.Cluster, addr string, err error) {
-	cluster, err = kfake.NewCluster(
+// with the playground's topics; addr is "localhost:PORT". The broker keeps
+// its log in dataDir (unless ""), beside the jobs' checkpoints: a restarted
+// playground resumes from checkpointed offsets that still exist, rather than
+// from offsets of a log that vanished with the last process.
+func startBroker(port int, dataDir string) (cluster *kfake.Cluster, addr string, err error) {
+	opts := []kfake.Opt{
 		kfake.Ports(port),
 		kfake.SeedTopics(1, playgroundTopics...),
 		kfake.AllowAutoTopicCreation(),
-	)
+	}
+	if dataDir != "" {
+		opts = append(opts, kfake.DataDir(dataDir))
+	}
+	cluster, err = kfake.NewCluster(opts...)
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot start the embedded Kafka broker on localhost:%d: %w", port, err)
 	}

@@ -21,7 +21,7 @@ func (c *countingSource) appendNext(buf []byte) []byte {
 }
 
 func TestBrokerAndGenerator(t *testing.T) {
-	cluster, addr, err := startBroker(0)
+	cluster, addr, err := startBroker(0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestBrokerAndGenerator(t *testing.T) {
 }
 
 func TestGeneratorRate(t *testing.T) {
-	cluster, addr, err := startBroker(0)
+	cluster, addr, err := startBroker(0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
