@@ -373,7 +373,9 @@ func TestPlaygroundRunsPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	waitFor(t, func() bool { return strings.Contains(stderr.String(), "started") || strings.Contains(stdout.String(), "started") })
+	waitFor(t, func() bool {
+		return strings.Contains(stderr.String(), "started") || strings.Contains(stdout.String(), "started")
+	})
 
 	cl, err := kgo.NewClient(kgo.SeedBrokers(fmt.Sprintf("localhost:%d", port)),
 		kgo.ConsumeTopics("processing_fanout"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
