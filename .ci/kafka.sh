@@ -38,9 +38,11 @@ fetch_jars() {
 	log "fetching the Kafka broker jars from Maven Central into $libs"
 	rm -rf "$libs"
 	mkdir -p "$libs"
+	mkdir -p "$home"
 	(cd "$here/kafka" && mvn -B -q -Dstyle.color=never dependency:copy-dependencies \
-		-DoutputDirectory="$libs" -DincludeScope=runtime) || {
-		log "mvn dependency:copy-dependencies failed"
+		-DoutputDirectory="$libs" -DincludeScope=runtime) >"$home/mvn.log" 2>&1 || {
+		log "mvn dependency:copy-dependencies failed; its output:"
+		tail -n 40 "$home/mvn.log" >&2
 		exit 1
 	}
 	touch "$libs/.complete"
