@@ -12,9 +12,9 @@ func asDiag(err error, d **diag.Error) bool { return errors.As(err, d) }
 
 const withOK = " WITH ('connector' = 'datagen')"
 
-// TestTypicalMistakes is the table of errors users make most often: each
-// must point at the exact line:column of the original text, with a hint
-// where one helps.
+// typicalMistakes are the errors users make most often: each must point at
+// the exact line:column of the original text, with a hint where one helps.
+// They also seed FuzzParseScript.
 var typicalMistakes = []struct {
 	name      string
 	sql       string
