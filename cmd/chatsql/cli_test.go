@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -436,5 +437,62 @@ func writeFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestRunJobFailureExits1(t *testing.T) {
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "not-a-dir")
+	writeFile(t, blocker, "a file where the sink wants a directory")
+	writeFile(t, filepath.Join(dir, "job.sql"), fmt.Sprintf(`
+CREATE SOURCE g (username VARCHAR) WITH ('connector' = 'datagen', 'number-of-rows' = '10');
+CREATE SINK s WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json') AS SELECT username FROM g;
+`, filepath.Join(blocker, "out.jsonl")))
+	code, _, stderr := runCLI(t, dir, "run", "job.sql")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "not-a-dir") {
+		t.Fatalf("stderr does not say what failed:\n%s", stderr)
+	}
+}
+
+// TestRunStopsGracefullyOnSIGINT runs an unbounded job; SIGINT stops it with
+// the sink flushed and exit code 0.
+func TestRunStopsGracefullyOnSIGINT(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out.jsonl")
+			writeFile(t, filepath.Join(dir, "job.sql"), fmt.Sprintf(`
+CREATE SOURCE g (username VARCHAR, text VARCHAR) WITH ('connector' = 'datagen', 'rows-per-second' = '200');
+CREATE SINK s WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json') AS SELECT username, text FROM g;
+`, out))
+			cmd := exec.Command(binary, "run", "job.sql")
+			cmd.Dir, cmd.Env = dir, testEnv(dir)
+			var stderr syncBuffer
+			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			time.Sleep(500 * time.Millisecond) // let some rows through
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if err := waitExit(cmd, 30*time.Second); err != nil {
+				t.Fatalf("%v; stderr:\n%s", err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "stopping the jobs gracefully") {
+				t.Errorf("stderr does not announce the graceful stop:\n%s", stderr.String())
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := bytes.Count(b, []byte("\n")); n == 0 {
+				t.Fatal("the sink wrote nothing before the stop")
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -129,4 +130,22 @@ func TestPrintStreamCancel(t *testing.T) {
 	if !strings.HasSuffix(b.String(), "(1 row), cancelled\n") {
 		t.Fatalf("footer: %q", b.String())
 	}
+}
+
+// BenchmarkStreamPrinterBatch measures rendering a 1024-row batch of chat
+// rows, the REPL's cost per batch of a streaming SELECT.
+func BenchmarkStreamPrinterBatch(b *testing.B) {
+	batch := make([]types.Row, 1024)
+	for i := range batch {
+		batch[i] = types.Row{types.NewString("alice"), types.NewString("Hello world, how is everyone?"),
+			types.NewString("es"), types.NewBigInt(1704067200 + int64(i))}
+	}
+	p := newStreamPrinter(io.Discard, []string{"username", "text", "language", "timestamp"},
+		[]types.Type{types.String, types.String, types.String, types.BigInt})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		p.batch(batch)
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "rows/s")
 }
