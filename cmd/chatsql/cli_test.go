@@ -77,20 +77,6 @@ func testEnv(dir string) []string {
 	return append(env, "HOME="+dir, "CHATSQL_HISTORY="+filepath.Join(dir, "history"), "TERM=dumb")
 }
 
-func needSession(t *testing.T) {
-	t.Helper()
-	if !sessionBuilt {
-		t.Skip("runtime/session is not built yet (session_stub.go in use)")
-	}
-}
-
-func needDatagen(t *testing.T) {
-	t.Helper()
-	if !datagenBuilt {
-		t.Skip("connectors/datagen ChatGenerator is not built yet (datagen_stub.go in use)")
-	}
-}
-
 // freePort returns a TCP port nobody listens on right now.
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -144,7 +130,6 @@ func TestCLIExitCodes(t *testing.T) {
 }
 
 func TestRunBadSQL(t *testing.T) {
-	needSession(t)
 	tests := []struct {
 		name    string
 		sql     string
@@ -169,7 +154,6 @@ func TestRunBadSQL(t *testing.T) {
 }
 
 func TestRunFileToFile(t *testing.T) {
-	needSession(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.jsonl")
 	out := filepath.Join(dir, "out.jsonl")
@@ -198,7 +182,6 @@ CREATE SINK shouted WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json'
 }
 
 func TestMetricsEndpoint(t *testing.T) {
-	needSession(t)
 	dir := t.TempDir()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	cmd := exec.Command(binary, "--metrics-addr", addr, "--data-dir", filepath.Join(dir, "data"))
@@ -236,8 +219,6 @@ func TestMetricsEndpoint(t *testing.T) {
 }
 
 func TestPlaygroundBrokerServesOutsideClients(t *testing.T) {
-	needSession(t)
-	needDatagen(t)
 	dir := t.TempDir()
 	port := freePort(t)
 	cmd := exec.Command(binary, "playground", "--generate", "200",
@@ -296,7 +277,6 @@ func TestPlaygroundBrokerServesOutsideClients(t *testing.T) {
 // TestREPLThroughPTY drives the REPL as a user would: a source, a streaming
 // SELECT whose rows appear, Ctrl-C back to the prompt, \q.
 func TestREPLThroughPTY(t *testing.T) {
-	needSession(t)
 	dir := t.TempDir()
 	cmd := exec.Command(binary, "--data-dir", filepath.Join(dir, "data"))
 	cmd.Dir, cmd.Env = dir, testEnv(dir)

@@ -6,9 +6,6 @@ import (
 	"github.com/chatsql/chatsql/connectors/datagen"
 )
 
-// datagenBuilt tells the integration tests that --generate works.
-const datagenBuilt = true
-
 // newChatSource feeds the playground from datagen's chat generator, with
 // event times starting now and spaced for the requested rate so that
 // `timestamp` follows the wall clock.

@@ -6,9 +6,6 @@ import (
 	"github.com/chatsql/chatsql/runtime/session"
 )
 
-// sessionBuilt tells the integration tests that the session exists.
-const sessionBuilt = true
-
 // openSession opens a runtime/session.Session, which is the engine.
 func openSession(cfg engineConfig) (engine, error) {
 	s, err := session.New(session.Config{DataDir: cfg.DataDir, Settings: cfg.Settings, Logf: cfg.Logf})
