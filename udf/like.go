@@ -84,9 +84,9 @@ type likeTok struct {
 	lit  string
 }
 
-// likeMatch matches tokens against s; '%' backtracks over the positions
-// where the rest could start (the classic wildcard algorithm with one
-// remembered star, which is linear for patterns without '_' runs).
+// likeMatch matches tokens against s with the classic wildcard algorithm:
+// only the last '%' is remembered, and on a mismatch it swallows one more
+// character and the match resumes after it.
 func likeMatch(toks []likeTok, s string) bool {
 	ti, si := 0, 0
 	starT, starS := -1, 0
@@ -95,8 +95,18 @@ func likeMatch(toks []likeTok, s string) bool {
 			t := toks[ti]
 			switch t.kind {
 			case likeAny:
-				starT, starS = ti, si
+				// Jump straight to the next place the following literal
+				// occurs rather than trying every position.
+				starT = ti
 				ti++
+				if ti < len(toks) && toks[ti].kind == likeLit {
+					k := strings.Index(s[si:], toks[ti].lit)
+					if k < 0 {
+						return false
+					}
+					si += k
+				}
+				starS = si
 				continue
 			case likeOne:
 				if si < len(s) {
@@ -120,8 +130,7 @@ func likeMatch(toks []likeTok, s string) bool {
 			return false
 		}
 		_, n := utf8.DecodeRuneInString(s[starS:])
-		starS += n
-		ti, si = starT+1, starS
+		ti, si = starT, starS+n
 	}
 }
 

@@ -168,6 +168,12 @@ func TestLikeMatcher(t *testing.T) {
 		{"%%x", 0, "yyx", true},
 		{"_%_", 0, "a", false},
 		{"_%_", 0, "ab", true},
+		{"%aab", 0, "aaab", true},
+		{"%abc%d", 0, "ababcabcd", true},
+		{"%a_c", 0, "abcac", false},
+		{"%a_c", 0, "abcaxc", true},
+		{"%spam%offer%", 0, "offer spam", false},
+		{"%spam%offer%", 0, "spam offer", true},
 	}
 	for _, c := range cases {
 		t.Run(c.pattern+"~"+c.in, func(t *testing.T) {
