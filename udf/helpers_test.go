@@ -95,7 +95,7 @@ type fcase struct {
 	// wantCol, when set, is the result with column (non-constant)
 	// arguments, where a type cannot depend on a constant's value.
 	wantCol string
-	err  error  // an error kind expected from Bind or the evaluation
+	err     error // an error kind expected from Bind or the evaluation
 }
 
 func (c fcase) name() string {
