@@ -15,6 +15,9 @@ type engine interface {
 	// ExecScript parses and plans every statement of a file, then executes
 	// them in order; a SQL error means nothing was started.
 	ExecScript(ctx context.Context, name, text string) ([]session.Result, error)
+	// ExecScripts is ExecScript over several files taken as one: nothing
+	// starts unless every statement of every file plans.
+	ExecScripts(ctx context.Context, scripts ...session.Script) ([]session.Result, error)
 	// WaitJobs returns when every job has ended or ctx is done.
 	WaitJobs(ctx context.Context) error
 	// StopJobs stops the jobs gracefully: final checkpoint, flushed sinks.

@@ -45,6 +45,17 @@ func (f *fakeEngine) ExecScript(_ context.Context, name, text string) ([]session
 	return out, nil
 }
 
+func (f *fakeEngine) ExecScripts(ctx context.Context, scripts ...session.Script) ([]session.Result, error) {
+	var out []session.Result
+	for _, sc := range scripts {
+		rs, err := f.ExecScript(ctx, sc.Name, sc.Text)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
 func (f *fakeEngine) WaitJobs(context.Context) error { return nil }
 func (f *fakeEngine) StopJobs(context.Context) error { f.stopped = true; return nil }
 func (f *fakeEngine) Completions() []string {

@@ -68,8 +68,12 @@ func runScripts(eng engine, scripts []script, stdout, stderr io.Writer) int {
 			s.Cancel()
 		}
 	}
+	var all []session.Script
 	for _, s := range scripts {
-		results, err := eng.ExecScript(ctx, s.name, s.text)
+		all = append(all, session.Script{Name: s.name, Text: s.text})
+	}
+	{
+		results, err := eng.ExecScripts(ctx, all...)
 		if err != nil {
 			fmt.Fprint(stderr, diag.FormatError(err))
 			cancelStreams()

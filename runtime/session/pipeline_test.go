@@ -24,6 +24,8 @@ type pipelineEnv struct {
 	in, out, dlq     string
 	group            string
 	llm              *llmtest.Server
+	llmURL           string // the fake LLM's URL when it runs in another process
+	logf             func(format string, args ...any)
 	session          *Session
 	extraSettingsSQL string
 }
@@ -54,9 +56,15 @@ func (e *pipelineEnv) script(t *testing.T) string {
 
 func (e *pipelineEnv) start(t *testing.T, dataDir string) *Session {
 	t.Helper()
-	s, err := New(Config{DataDir: dataDir, Logf: t.Logf, Settings: map[string]string{
+	if e.llmURL == "" {
+		e.llmURL = e.llm.URL()
+	}
+	if e.logf == nil {
+		e.logf = t.Logf
+	}
+	s, err := New(Config{DataDir: dataDir, Logf: e.logf, Settings: map[string]string{
 		"kafka.brokers":                      e.brokers,
-		udf.SettingTranslationBaseURL:        e.llm.URL(),
+		udf.SettingTranslationBaseURL:        e.llmURL,
 		udf.SettingTranslationAPIKey:         "test-key",
 		udf.SettingTranslationTimeout:        "2 s",
 		udf.SettingTranslationInitialBackoff: "20 ms",

@@ -100,11 +100,15 @@ func (s *Session) Exec(ctx context.Context, name, text string) (Result, error) {
 // execute them in order. A SQL error therefore starts nothing; it is a
 // diag.List (exit code 2 for the CLI).
 func (s *Session) ExecScript(ctx context.Context, name, text string) ([]Result, error) {
-	src := diag.NewSource(name, text)
-	script, err := parser.ParseScript(src)
-	if err != nil {
-		return nil, err
-	}
+	return s.ExecScripts(ctx, Script{Name: name, Text: text})
+}
+
+// Script is one named SQL text (a file).
+type Script struct{ Name, Text string }
+
+// ExecScripts is ExecScript over several files taken as one: every
+// statement of every file is parsed and planned before the first one runs.
+func (s *Session) ExecScripts(ctx context.Context, scripts ...Script) ([]Result, error) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -113,18 +117,40 @@ func (s *Session) ExecScript(ctx context.Context, name, text string) ([]Result, 
 	st := &state{catalog: s.catalog.Clone(), settings: cloneMap(s.settings)}
 	s.mu.Unlock()
 
-	var actions []action
+	// parse everything first: with a syntax error anywhere, report the
+	// syntax errors alone (planning the rest would only add errors that
+	// follow from them, e.g. a source that failed to parse being unknown)
+	type parsed struct {
+		src    *diag.Source
+		script *parser.Script
+	}
+	var files []parsed
 	var errs diag.List
-	for _, stmt := range script.Statements {
-		a, err := s.prepare(st, src, stmt)
+	for _, sc := range scripts {
+		src := diag.NewSource(sc.Name, sc.Text)
+		script, err := parser.ParseScript(src)
 		if err != nil {
-			if diag.IsSQLError(err) {
-				errs = append(errs, asList(err)...)
-				continue
-			}
-			return nil, err
+			errs = append(errs, asList(err)...)
+			continue
 		}
-		actions = append(actions, a)
+		files = append(files, parsed{src, script})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var actions []action
+	for _, f := range files {
+		for _, stmt := range f.script.Statements {
+			a, err := s.prepare(st, f.src, stmt)
+			if err != nil {
+				if diag.IsSQLError(err) {
+					errs = append(errs, asList(err)...)
+					continue
+				}
+				return nil, err
+			}
+			actions = append(actions, a)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -1,0 +1,179 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chatsql/chatsql/connectors/kafka/kafkatest"
+	"github.com/chatsql/chatsql/planner/diag"
+	"github.com/chatsql/chatsql/udf/llmtest"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestHelperPipelineProcess is not a test: TestKillAndRestart runs the test
+// binary again with CHATSQL_HELPER_PIPELINE set, and this function then runs
+// queries/chat_pipeline.sql until it is killed.
+func TestHelperPipelineProcess(t *testing.T) {
+	if os.Getenv("CHATSQL_HELPER_PIPELINE") == "" {
+		t.Skip("helper process for TestKillAndRestart")
+	}
+	env := &pipelineEnv{brokers: os.Getenv("H_BROKERS"), in: os.Getenv("H_IN"), out: os.Getenv("H_OUT"),
+		dlq: os.Getenv("H_DLQ"), group: os.Getenv("H_GROUP")}
+	env.llmURL = os.Getenv("H_LLM")
+	env.logf = log.Printf
+	env.extraSettingsSQL = "SET 'execution.checkpointing.interval' = '300 ms';\n"
+	s := env.start(t, os.Getenv("H_DATA"))
+	defer s.Close()
+	fmt.Println("HELPER STARTED")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := s.WaitJobs(ctx); err != nil && ctx.Err() == nil {
+		t.Fatal(diag.FormatError(err))
+	}
+}
+
+// TestKillAndRestart: kill -9 in the middle of a stream, then restart:
+// every input record reaches the sink at least once, and a replayed record
+// carries the same message id (and the same translation) as before.
+func TestKillAndRestart(t *testing.T) {
+	if os.Getenv("CHATSQL_HELPER_PIPELINE") != "" {
+		t.Skip()
+	}
+	for name, brokers := range pipelineBrokers(t) {
+		t.Run(name, func(t *testing.T) {
+			llm := llmtest.New(llmtest.WithLatency(2 * time.Millisecond))
+			defer llm.Close()
+			env := newPipelineEnv(t, brokers(t), llm)
+			const n = 3000
+			var inputs []string
+			for i := 0; i < n; i++ {
+				inputs = append(inputs, seedRecord(fmt.Sprintf("u%d", i%50), fmt.Sprintf("message number %d", i), "USER_MESSAGE", "es", 1704067200+int64(i)))
+			}
+			// a stream, not a backlog: 100 records every 50 ms
+			go func() {
+				for i := 0; i < n; i += 100 {
+					kafkatest.ProduceValues(t, env.brokers, env.in, inputs[i:i+100]...)
+					time.Sleep(50 * time.Millisecond)
+				}
+			}()
+			dataDir := t.TempDir()
+			start := func() *exec.Cmd {
+				cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPipelineProcess$", "-test.v")
+				cmd.Env = append(os.Environ(), "CHATSQL_HELPER_PIPELINE=1", "H_BROKERS="+env.brokers, "H_IN="+env.in,
+					"H_OUT="+env.out, "H_DLQ="+env.dlq, "H_GROUP="+env.group, "H_LLM="+llm.URL(), "H_DATA="+dataDir)
+				var out strings.Builder
+				cmd.Stdout, cmd.Stderr = &out, &out
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() {
+					cmd.Process.Kill()
+					if t.Failed() || os.Getenv("CHATSQL_DEBUG_HELPER") != "" {
+						t.Logf("helper output:\n%s", out.String())
+					}
+				})
+				return cmd
+			}
+
+			// consume the output continuously
+			cl := kafkatest.Client(t, env.brokers, kgo.ConsumeTopics(env.out), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+			var mu sync.Mutex
+			var outs []outRecord
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				for ctx.Err() == nil {
+					fs := cl.PollFetches(ctx)
+					var recs []*kgo.Record
+					fs.EachRecord(func(r *kgo.Record) { recs = append(recs, r) })
+					dec := decodeOut(t, recs)
+					mu.Lock()
+					outs = append(outs, dec...)
+					mu.Unlock()
+				}
+			}()
+			count := func() int { mu.Lock(); defer mu.Unlock(); return len(outs) }
+			waitFor := func(k int, d time.Duration) {
+				deadline := time.Now().Add(d)
+				for count() < k {
+					if time.Now().After(deadline) {
+						t.Fatalf("only %d of %d outputs after %s", count(), k, d)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+
+			first := start()
+			waitFor(n/3, 60*time.Second)
+			// kill only once a checkpoint is durable, to show the restart
+			// resumes from it rather than from the beginning
+			deadline0 := time.Now().Add(30 * time.Second)
+			for {
+				if m, _ := filepath.Glob(filepath.Join(dataDir, "checkpoints", "*", "chk-*")); len(m) > 0 {
+					break
+				}
+				if time.Now().After(deadline0) {
+					t.Fatal("no checkpoint completed within 30 s")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			first.Wait()
+			killedAt := count()
+
+			start()
+			// wait until every input id has been seen
+			deadline := time.Now().Add(90 * time.Second)
+			for {
+				mu.Lock()
+				seen := map[string]bool{}
+				for _, o := range outs {
+					seen[o.Payload.ID] = true
+				}
+				mu.Unlock()
+				missing := 0
+				for i := 0; i < n; i++ {
+					if !seen[expectedID(env.in, 0, int64(i))] {
+						missing++
+					}
+				}
+				if missing == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of %d inputs never reached the sink", missing, n)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			byID := map[string]outRecord{}
+			dups := 0
+			for _, o := range outs {
+				if prev, ok := byID[o.Payload.ID]; ok {
+					dups++
+					if prev.Payload.Text != o.Payload.Text || *prev.Payload.Translated != *o.Payload.Translated {
+						t.Errorf("replayed record %s differs: %+v vs %+v", o.Payload.ID, prev.Payload, o.Payload)
+					}
+				}
+				byID[o.Payload.ID] = o
+			}
+			t.Logf("killed after %d outputs; %d outputs in all for %d inputs: %d duplicates (at-least-once replay since the last checkpoint), 0 lost",
+				killedAt, len(outs), n, dups)
+			if dups >= killedAt {
+				t.Errorf("the restart replayed everything (%d duplicates of %d outputs before the kill): it did not resume from the checkpoint", dups, killedAt)
+			}
+		})
+	}
+}
