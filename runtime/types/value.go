@@ -11,9 +11,9 @@ import (
 // allocates for numbers, booleans and times. The zero Value is NULL.
 type Value struct {
 	kind Kind
+	sc   int8   // decimal scale (next to kind: the struct stays 32 bytes)
 	n    uint64 // int64, float64 bits, bool, micros, days, unscaled decimal
 	s    string // string, JSON text, bytes
-	sc   int8   // decimal scale
 }
 
 // NullValue is SQL NULL.
