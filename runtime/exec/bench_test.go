@@ -36,9 +36,12 @@ func (s *benchSource) Close() error                             { return nil }
 type discardSink struct{ n int }
 
 func (d *discardSink) Open(context.Context, *runtime.OpContext, []byte) error { return nil }
-func (d *discardSink) Write(_ context.Context, b *runtime.Batch) error         { d.n += len(b.Rows); return nil }
-func (d *discardSink) Flush(context.Context) error                            { return nil }
-func (d *discardSink) Close() error                                           { return nil }
+func (d *discardSink) Write(_ context.Context, b *runtime.Batch) error {
+	d.n += len(b.Rows)
+	return nil
+}
+func (d *discardSink) Flush(context.Context) error { return nil }
+func (d *discardSink) Close() error                { return nil }
 
 func benchRegistry(total int) *connectors.Registry {
 	reg := connectors.Default.Clone()
