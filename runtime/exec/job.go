@@ -560,8 +560,10 @@ const keepEnded = 100
 func register(j *Job) {
 	jobs.Lock()
 	defer jobs.Unlock()
+	if _, dup := jobs.m[j.id]; !dup {
+		jobs.order = append(jobs.order, j.id)
+	}
 	jobs.m[j.id] = j
-	jobs.order = append(jobs.order, j.id)
 	ended := 0
 	for i := len(jobs.order) - 1; i >= 0; i-- {
 		id := jobs.order[i]

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -27,7 +28,8 @@ func counterValue(t *testing.T, c prometheus.Metric) float64 {
 }
 
 func TestJobHandlesFeedPrometheus(t *testing.T) {
-	j := NewJob("metrics-test")
+	name := fmt.Sprintf("metrics-test-%d", time.Now().UnixNano()) // counters are process-wide
+	j := NewJob(name)
 	op := j.Operator("1:Calc:c")
 	op.RowsIn.Add(512)
 	op.RowsIn.Add(0)
@@ -45,13 +47,13 @@ func TestJobHandlesFeedPrometheus(t *testing.T) {
 		got  float64
 		want float64
 	}{
-		{"rows in", counterValue(t, RowsIn.WithLabelValues("metrics-test", "1:Calc:c")), 512},
-		{"rows out", counterValue(t, RowsOut.WithLabelValues("metrics-test", "1:Calc:c")), 500},
-		{"dead letters", counterValue(t, DeadLetters.WithLabelValues("metrics-test", "chat")), 3},
-		{"lag", counterValue(t, ConsumerLag.WithLabelValues("metrics-test", "t", "3")), 42},
-		{"completed", counterValue(t, Checkpoints.WithLabelValues("metrics-test", "completed")), 1},
-		{"failed", counterValue(t, Checkpoints.WithLabelValues("metrics-test", "failed")), 1},
-		{"up", counterValue(t, JobUp.WithLabelValues("metrics-test")), 0},
+		{"rows in", counterValue(t, RowsIn.WithLabelValues(name, "1:Calc:c")), 512},
+		{"rows out", counterValue(t, RowsOut.WithLabelValues(name, "1:Calc:c")), 500},
+		{"dead letters", counterValue(t, DeadLetters.WithLabelValues(name, "chat")), 3},
+		{"lag", counterValue(t, ConsumerLag.WithLabelValues(name, "t", "3")), 42},
+		{"completed", counterValue(t, Checkpoints.WithLabelValues(name, "completed")), 1},
+		{"failed", counterValue(t, Checkpoints.WithLabelValues(name, "failed")), 1},
+		{"up", counterValue(t, JobUp.WithLabelValues(name)), 0},
 		{"local rows in", float64(op.RowsIn.Value()), 512},
 		{"local dead letters", float64(j.DeadLettered()), 3},
 	}
@@ -62,7 +64,7 @@ func TestJobHandlesFeedPrometheus(t *testing.T) {
 			}
 		})
 	}
-	if lag := counterValue(t, WatermarkLag.WithLabelValues("metrics-test", "1:Calc:c")); lag < 1.9 || lag > 10 {
+	if lag := counterValue(t, WatermarkLag.WithLabelValues(name, "1:Calc:c")); lag < 1.9 || lag > 10 {
 		t.Fatalf("watermark lag = %v s, want about 2", lag)
 	}
 }
