@@ -611,7 +611,7 @@ func TestParseSpecificOffsets(t *testing.T) {
 func testGroupShares(t *testing.T, e env) {
 	topic := e.topic(t, "share")
 	group := "g-" + topic
-	cfg := config(t, e.brokers, true, map[string]string{optTopic: topic, optGroupID: group, optStartupMode: modeEarliest})
+	cfg := config(t, e.brokers, true, map[string]string{optTopic: topic, optGroupID: group, optStartupMode: modeEarliest, optAssignment: "group"})
 	a, recA := openSource(t, cfg, nil)
 	b, recB := openSource(t, cfg, nil)
 	produceSeed(t, e, topic, 0, 300)

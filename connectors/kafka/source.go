@@ -71,6 +71,7 @@ type Source struct {
 	topics    []string
 	pattern   *regexp.Regexp
 	group     string
+	useGroup  bool // group membership assigns the partitions (else direct)
 	mode      string
 	startTS   int64
 	specific  map[int32]int64
@@ -110,6 +111,7 @@ func NewSource(cfg connectors.Config) (runtime.Source, error) {
 		name:      cfg.Name,
 		brokers:   Brokers(cfg),
 		group:     cfg.Options.Get(optGroupID),
+		useGroup:  cfg.Options.Get(optGroupID) != "" && strings.EqualFold(cfg.Options.Get(optAssignment), "group"),
 		mode:      strings.ToLower(cfg.Options.Get(optStartupMode)),
 		deadTopic: cfg.Options.Get(optDeadLetterTopic),
 		meta:      cfg.Metadata,
@@ -213,7 +215,7 @@ func (s *Source) Open(ctx context.Context, sc *runtime.SourceContext, state []by
 	if s.copts.readCommitted {
 		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	}
-	if s.group != "" {
+	if s.useGroup {
 		opts = append(opts, s.copts.group...)
 		opts = append(opts,
 			kgo.ConsumerGroup(s.group),
@@ -240,7 +242,7 @@ func (s *Source) Open(ctx context.Context, sc *runtime.SourceContext, state []by
 	}
 	s.cl = cl
 	s.adm = kadm.NewClient(cl)
-	if s.group == "" {
+	if !s.useGroup {
 		dctx, cancel := context.WithCancel(context.Background())
 		s.cancel = cancel
 		s.wg.Add(1)
@@ -369,6 +371,17 @@ func (s *Source) discover(ctx context.Context) {
 		}
 		return
 	}
+	// group-offsets without membership: the group's committed offsets
+	// give the start of partitions the checkpoint does not cover
+	var committed kadm.OffsetResponses
+	if s.group != "" && !s.initialDone && (s.mode == modeGroup || s.mode == modeSpecific) {
+		committed, err = s.adm.FetchOffsets(mctx, s.group)
+		if err != nil {
+			s.mu.Lock()
+			s.warnOnce("fetchoffsets:"+err.Error(), "cannot fetch the committed offsets of group '%s' (starting per 'properties.auto.offset.reset'): %v", s.group, err)
+			s.mu.Unlock()
+		}
+	}
 	add := map[string]map[int32]kgo.Offset{}
 	s.mu.Lock()
 	initial := !s.initialDone
@@ -394,7 +407,11 @@ func (s *Source) discover(ctx context.Context) {
 				// read it whole, whatever the startup mode.
 				off = kgo.NewOffset().AtStart()
 				if initial {
-					off = s.startOffset(tp, true, s.copts.resetOffset)
+					fallback := s.copts.resetOffset
+					if c, ok := committed.Lookup(name, p); ok && c.Err == nil && c.At >= 0 {
+						fallback = kgo.NewOffset().At(c.At)
+					}
+					off = s.startOffset(tp, true, fallback)
 				}
 			}
 			if add[name] == nil {
@@ -485,7 +502,7 @@ func (s *Source) Poll(ctx context.Context) (*runtime.Batch, error) {
 				return
 			}
 			tp := topicPartition{p.Topic, p.Partition}
-			if s.group != "" && !s.assigned[tp] {
+			if s.useGroup && !s.assigned[tp] {
 				return
 			}
 			s.pending = append(s.pending, chunk{tp: tp, records: p.Records, hw: p.HighWatermark})
@@ -654,19 +671,35 @@ func (s *Source) CheckpointComplete(ctx context.Context, checkpointID int64) err
 		offs[tp.topic][tp.partition] = kgo.EpochOffset{Epoch: -1, Offset: o}
 	}
 	var commitErr error
-	s.cl.CommitOffsetsSync(ctx, offs, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
-		if err != nil {
-			commitErr = err
-			return
-		}
-		for _, t := range resp.Topics {
-			for _, p := range t.Partitions {
-				if e := kerr.ErrorForCode(p.ErrorCode); e != nil && commitErr == nil {
-					commitErr = fmt.Errorf("topic %s partition %d: %w", t.Topic, p.Partition, e)
-				}
+	if !s.useGroup {
+		// not a member: a plain commit through the admin API, which Kafka
+		// accepts for a group without active members
+		os := kadm.Offsets{}
+		for t, ps := range offs {
+			for p, o := range ps {
+				os.Add(kadm.Offset{Topic: t, Partition: p, At: o.Offset, LeaderEpoch: -1})
 			}
 		}
-	})
+		resp, err := s.adm.CommitOffsets(ctx, s.group, os)
+		if err == nil {
+			err = resp.Error()
+		}
+		commitErr = err
+	} else {
+		s.cl.CommitOffsetsSync(ctx, offs, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+			if err != nil {
+				commitErr = err
+				return
+			}
+			for _, t := range resp.Topics {
+				for _, p := range t.Partitions {
+					if e := kerr.ErrorForCode(p.ErrorCode); e != nil && commitErr == nil {
+						commitErr = fmt.Errorf("topic %s partition %d: %w", t.Topic, p.Partition, e)
+					}
+				}
+			}
+		})
+	}
 	if commitErr != nil {
 		s.logf("committing the offsets of checkpoint %d to group '%s': %v", checkpointID, s.group, commitErr)
 	}

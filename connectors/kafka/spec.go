@@ -21,6 +21,7 @@ const (
 	optStartupTimestamp    = "scan.startup.timestamp-millis"
 	optStartupOffsets      = "scan.startup.specific-offsets"
 	optDiscoveryInterval   = "scan.topic-partition-discovery.interval"
+	optAssignment          = "scan.partition-assignment"
 	optIdleTimeout         = "scan.watermark.idle-timeout"
 	optKeyFormat           = "key.format"
 	optKeyFields           = "key.fields"
@@ -79,7 +80,7 @@ func Spec() connectors.Spec {
 		{Name: optBootstrap, Type: connectors.OptString,
 			Description: "Comma-separated host:port list of Kafka brokers. Default: the session setting 'kafka.brokers' (the --kafka-brokers flag), else " + DefaultBrokers + "."},
 		{Name: optGroupID, Type: connectors.OptString,
-			Description: "Source: the consumer group. With a group id, several chatsql processes running the same job share the topic's partitions, and the offsets of each completed checkpoint are committed to the group (for monitoring tools and 'group-offsets' on a fresh start). Without one, the source reads every partition itself and commits nothing."},
+			Description: "Source: the consumer group the offsets of each completed checkpoint are committed to (for monitoring tools and 'group-offsets' on a fresh start); with 'scan.partition-assignment' = 'group' also the group whose members share the partitions. Without one, nothing is committed."},
 		{Name: optProperties, Type: connectors.OptString, Prefix: true,
 			Description: "Kafka client properties. Supported: client.id, session.timeout.ms, heartbeat.interval.ms, rebalance.timeout.ms (max.poll.interval.ms), request.timeout.ms, auto.offset.reset (earliest|latest: where 'group-offsets' starts when the group has no committed offset), isolation.level (read_uncommitted|read_committed), fetch.max.bytes, max.partition.fetch.bytes, fetch.max.wait.ms, linger.ms, batch.size, compression.type (none|gzip|snappy|lz4|zstd), acks (all|1|0), retries, delivery.timeout.ms, security.protocol (PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL), ssl.ca.location (PEM file), ssl.endpoint.identification.algorithm ('' disables host name checks), sasl.mechanism (PLAIN|SCRAM-SHA-256|SCRAM-SHA-512), sasl.username, sasl.password, sasl.jaas.config (username=\"..\" password=\"..\" are read from it). Other properties are rejected rather than silently ignored."},
 		{Name: optStartupMode, Type: connectors.OptEnum, Default: modeGroup,
@@ -89,8 +90,10 @@ func Spec() connectors.Spec {
 			Description: "Epoch milliseconds to start from when 'scan.startup.mode' = 'timestamp'."},
 		{Name: optStartupOffsets, Type: connectors.OptString,
 			Description: "Offsets to start from when 'scan.startup.mode' = 'specific-offsets', e.g. 'partition:0,offset:42;partition:1,offset:300' (applies to every topic read)."},
+		{Name: optAssignment, Type: connectors.OptEnum, Enum: []string{"direct", "group"}, Default: "direct",
+			Description: "Source: who decides which partitions this job reads. direct (Flink's way): the source reads every partition itself; 'properties.group.id' only receives the offsets of each completed checkpoint (and gives 'group-offsets' its start), so a restarted job resumes at once. group: the source joins the consumer group, so several chatsql processes running the same job share the partitions; a restart after a crash then waits for the group to drop the dead member (session.timeout.ms)."},
 		{Name: optDiscoveryInterval, Type: connectors.OptDuration, Default: "10 s",
-			Description: "Source without a group id: how often new partitions and, with 'topic-pattern', new topics are looked for. Partitions found after the start are read from their beginning."},
+			Description: "Direct assignment: how often new partitions and, with 'topic-pattern', new topics are looked for. Partitions found after the start are read from their beginning."},
 		{Name: optIdleTimeout, Type: connectors.OptDuration,
 			Description: "A partition that receives nothing for this long stops holding back the source's watermark (so one quiet partition does not stall event time). Unset: partitions never go idle."},
 		{Name: optKeyFormat, Type: connectors.OptEnum, Enum: []string{"json", "raw"}, Default: "json",
