@@ -67,5 +67,5 @@ if [[ "${CI:-}" == "true" ]]; then
 fi
 rm -f "$log"
 echo "test.sh: took $((SECONDS - start))s"
-echo "go test: $passed passed, $failed failed, $skipped skipped"
+echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $rc

@@ -32,7 +32,7 @@ func (instantCaller) Call(_ context.Context, args []types.Value, done func(types
 		done(types.NullValue, nil)
 		return
 	}
-	done(types.NewString("[" + args[1].Str() + "] " + args[0].Str()), nil)
+	done(types.NewString("["+args[1].Str()+"] "+args[0].Str()), nil)
 }
 func (instantCaller) Close() error { return nil }
 
