@@ -8,6 +8,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	chatruntime "github.com/chatsql/chatsql/runtime"
 	"io"
 	"os"
 	"runtime/debug"
@@ -17,6 +18,7 @@ import (
 )
 
 func main() {
+	chatruntime.ApplyGCDefaults()
 	os.Exit(cli(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -36,6 +36,7 @@ type asyncOp struct {
 	args   []expr.Evaluator
 	oc     *runtime.OpContext
 	stats  *metrics.Operator
+	slab   []types.Value // output rows are carved from here
 
 	mu        sync.Mutex
 	completed []*asyncEntry // filled by done callbacks
@@ -129,6 +130,13 @@ next:
 			args[k] = v
 		}
 		for a.inflight >= a.capacity {
+			// take calls that already completed without blocking, so that
+			// fast answers keep whole batches together; block only when
+			// the capacity is really in use
+			a.drain()
+			if a.inflight < a.capacity {
+				break
+			}
 			if err := a.waitOne(ctx, out); err != nil {
 				return err
 			}
@@ -288,10 +296,18 @@ func (a *asyncOp) emitReady(ctx context.Context, out runtime.Emitter) error {
 	return flush()
 }
 
+// output builds the row leaving for e: its input row plus the result.
+// Rows are carved from a slab, so that a batch costs one allocation, not
+// one per row.
 func (a *asyncOp) output(e *asyncEntry) types.Row {
-	r := make(types.Row, len(e.row)+1)
+	k := len(e.row) + 1
+	if len(a.slab) < k {
+		a.slab = make([]types.Value, max(k*256, 4096))
+	}
+	r := types.Row(a.slab[:k:k])
+	a.slab = a.slab[k:]
 	copy(r, e.row)
-	r[len(e.row)] = e.val
+	r[k-1] = e.val
 	e.row = nil
 	return r
 }

@@ -53,7 +53,7 @@ next:
 				c.deadLetter(ctx, in, fmt.Errorf("filter: %w", err))
 				continue
 			}
-			if v.IsNull() || !v.Bool() {
+			if t, null := expr.Truth(v); null || !t {
 				continue
 			}
 		}

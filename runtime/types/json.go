@@ -45,30 +45,71 @@ func AppendJSON(buf []byte, v Value) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSafe[c] is true for bytes that go into a JSON string as they are.
+// Bytes >= 0x80 are safe once the string is known to be valid UTF-8, except
+// 0xE2, which may start U+2028 or U+2029 (escaped for JavaScript's sake).
+var jsonSafe = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\' && c != 0xE2
+	}
+	return t
+}()
+
 // AppendJSONString appends s as a quoted JSON string.
 func AppendJSONString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
+	if !utf8.ValidString(s) {
+		return appendJSONStringSlow(buf, s)
+	}
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if jsonSafe[c] {
+			continue
+		}
+		if c == 0xE2 {
+			if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+				buf = append(buf, s[start:i]...)
+				buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]&0xF])
+				i += 2
+				start = i + 1
+			}
+			continue
+		}
+		buf = append(buf, s[start:i]...)
+		buf = appendEscaped(buf, c)
+		start = i + 1
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
+
+func appendEscaped(buf []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(buf, '\\', c)
+	case '\n':
+		return append(buf, '\\', 'n')
+	case '\r':
+		return append(buf, '\\', 'r')
+	case '\t':
+		return append(buf, '\\', 't')
+	}
+	return append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+}
+
+// appendJSONStringSlow handles invalid UTF-8: bad bytes become U+FFFD.
+func appendJSONStringSlow(buf []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}
 			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
+			buf = appendEscaped(buf, c)
 			i++
 			start = i
 			continue
