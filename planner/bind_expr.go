@@ -163,41 +163,27 @@ func (b *binder) bind(n ast.ExprNode) (expr.Expr, error) {
 		}
 		return &expr.In{E: e, List: list, Not: x.Not}, nil
 	case *ast.BetweenExpr:
-		e, err := b.bind(x.Expr)
+		es, err := b.bindAll(x.Expr, x.Left, x.Right)
 		if err != nil {
 			return nil, err
 		}
-		lo, err := b.bind(x.Left)
-		if err != nil {
-			return nil, err
-		}
-		hi, err := b.bind(x.Right)
-		if err != nil {
-			return nil, err
-		}
+		e, lo, hi := es[0], es[1], es[2]
 		e, lo = coercePair(e, lo)
 		e, hi = coercePair(e, hi)
 		return &expr.Between{E: e, Lo: lo, Hi: hi, Not: x.Not}, nil
 	case *ast.PatternLikeOrIlikeExpr:
-		e, err := b.bind(x.Expr)
+		es, err := b.bindAll(x.Expr, x.Pattern)
 		if err != nil {
 			return nil, err
 		}
-		p, err := b.bind(x.Pattern)
-		if err != nil {
-			return nil, err
-		}
+		e, p := es[0], es[1]
 		return &expr.Like{E: e, Pattern: p, Escape: x.Escape, Not: x.Not, Fold: !x.IsLike}, nil
 	case *ast.PatternRegexpExpr:
-		e, err := b.bind(x.Expr)
+		es, err := b.bindAll(x.Expr, x.Pattern)
 		if err != nil {
 			return nil, err
 		}
-		p, err := b.bind(x.Pattern)
-		if err != nil {
-			return nil, err
-		}
-		return &expr.Regexp{E: e, Pattern: p, Not: x.Not}, nil
+		return &expr.Regexp{E: es[0], Pattern: es[1], Not: x.Not}, nil
 	case *ast.CaseExpr:
 		return b.caseExpr(x)
 	case *ast.AggregateFuncExpr:
@@ -225,6 +211,19 @@ func (b *binder) bind(n ast.ExprNode) (expr.Expr, error) {
 		return fold(&expr.Cast{E: e, To: t}), nil
 	}
 	return nil, b.errf(n, diag.Unsupported, "expression %T is not supported", n)
+}
+
+// bindAll binds several expressions, stopping at the first error.
+func (b *binder) bindAll(ns ...ast.ExprNode) ([]expr.Expr, error) {
+	out := make([]expr.Expr, len(ns))
+	for i, n := range ns {
+		e, err := b.bind(n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
 }
 
 // literalOf converts a TiDB literal.
@@ -328,14 +327,11 @@ var arithOps = map[opcode.Op]expr.ArithOp{opcode.Plus: expr.Add, opcode.Minus: e
 	opcode.Div: expr.Div, opcode.IntDiv: expr.IntDiv, opcode.Mod: expr.Mod}
 
 func (b *binder) binary(x *ast.BinaryOperationExpr) (expr.Expr, error) {
-	l, err := b.bind(x.L)
+	es, err := b.bindAll(x.L, x.R)
 	if err != nil {
 		return nil, err
 	}
-	r, err := b.bind(x.R)
-	if err != nil {
-		return nil, err
-	}
+	l, r := es[0], es[1]
 	switch x.Op {
 	case opcode.LogicAnd:
 		return fold(&expr.Logic{Op: "AND", L: l, R: r}), nil

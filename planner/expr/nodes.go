@@ -62,32 +62,51 @@ func (c *Call) Compile() Evaluator {
 	if err != nil { // bound once at plan time already; cannot fail now
 		return func(types.Row) (types.Value, error) { return types.NullValue, err }
 	}
-	args := compileAll(c.Args)
-	scratch := make([]types.Value, len(args))
-	switch len(args) {
-	case 0:
-		return func(types.Row) (types.Value, error) { return eval(nil) }
-	case 1:
-		a0 := args[0]
+	// Constant arguments are written into the scratch buffer once and
+	// column arguments are read straight from the row: only computed
+	// arguments cost a closure call per row (JSON_OBJECT's keys are
+	// constants, its values mostly columns).
+	scratch := make([]types.Value, len(c.Args))
+	var cols []argCol
+	var dyn []argEval
+	for i, a := range c.Args {
+		switch x := a.(type) {
+		case *Literal:
+			scratch[i] = x.V
+		case *Column:
+			cols = append(cols, argCol{i, x.Index})
+		default:
+			dyn = append(dyn, argEval{i, a.Compile()})
+		}
+	}
+	if len(dyn) == 0 {
 		return func(row types.Row) (types.Value, error) {
-			v, err := a0(row)
-			if err != nil {
-				return v, err
+			for _, a := range cols {
+				scratch[a.slot] = row[a.col]
 			}
-			scratch[0] = v
 			return eval(scratch)
 		}
 	}
 	return func(row types.Row) (types.Value, error) {
-		for i, a := range args {
-			v, err := a(row)
+		for _, a := range cols {
+			scratch[a.slot] = row[a.col]
+		}
+		for _, a := range dyn {
+			v, err := a.eval(row)
 			if err != nil {
 				return v, err
 			}
-			scratch[i] = v
+			scratch[a.slot] = v
 		}
 		return eval(scratch)
 	}
+}
+
+type argCol struct{ slot, col int }
+
+type argEval struct {
+	slot int
+	eval Evaluator
 }
 
 // AsyncCall marks an async function call inside an expression. The planner
