@@ -474,6 +474,9 @@ func (s *Session) startStream(job *planner.Job, settings map[string]string) (Res
 	rows := make(chan []types.Row, 16)
 	opts := exec.Options{
 		JobID: id, Name: "select-" + id, Settings: settings, Logf: s.cfg.Logf,
+		// a query in the shell takes no checkpoints: it must not commit
+		// offsets to the group of a pipeline reading the same source
+		CheckpointInterval: -1,
 		Collect: func(ctx context.Context, batch []types.Row) error {
 			cp := make([]types.Row, len(batch))
 			for i, r := range batch {
