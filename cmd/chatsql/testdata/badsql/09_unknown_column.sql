@@ -1,0 +1,34 @@
+-- expect: 27:24 unknown column 'usrname'
+-- hint: did you mean 'username'?
+-- The mistake: a misspelled column in the SELECT list.
+
+CREATE SOURCE chat_messages (
+  username          VARCHAR,
+  text              VARCHAR,
+  type              VARCHAR,
+  preferredLanguage VARCHAR,
+  `timestamp`       BIGINT,                              -- epoch seconds
+  event_time AS TO_TIMESTAMP_LTZ(`timestamp`, 0),
+  WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'file',
+  'path' = 'in.jsonl',
+  'format' = 'json'
+);
+
+CREATE SINK processing_fanout WITH (
+  'connector' = 'file',
+  'path' = 'out.jsonl',
+  'format' = 'json'
+) AS
+SELECT 'chat_message' AS type,
+       `timestamp`,
+       JSON_OBJECT(
+         'username',   usrname,
+         'text',       text,
+         'shouted',    UPPER(text),
+         'translated', TRANSLATE(text, preferredLanguage),
+         'language',   preferredLanguage
+       ) AS payload
+FROM chat_messages
+WHERE type = 'CHAT';

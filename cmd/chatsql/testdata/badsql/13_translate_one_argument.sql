@@ -1,0 +1,33 @@
+-- expect: 29:24 expects 2 or 3 arguments
+-- The mistake: TRANSLATE without its target language.
+
+CREATE SOURCE chat_messages (
+  username          VARCHAR,
+  text              VARCHAR,
+  type              VARCHAR,
+  preferredLanguage VARCHAR,
+  `timestamp`       BIGINT,                              -- epoch seconds
+  event_time AS TO_TIMESTAMP_LTZ(`timestamp`, 0),
+  WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
+) WITH (
+  'connector' = 'file',
+  'path' = 'in.jsonl',
+  'format' = 'json'
+);
+
+CREATE SINK processing_fanout WITH (
+  'connector' = 'file',
+  'path' = 'out.jsonl',
+  'format' = 'json'
+) AS
+SELECT 'chat_message' AS type,
+       `timestamp`,
+       JSON_OBJECT(
+         'username',   username,
+         'text',       text,
+         'shouted',    UPPER(text),
+         'translated', TRANSLATE(text),
+         'language',   preferredLanguage
+       ) AS payload
+FROM chat_messages
+WHERE type = 'CHAT';
