@@ -5,6 +5,7 @@ package udf
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -57,6 +58,11 @@ type AsyncCaller interface {
 	Call(ctx context.Context, args []types.Value, done func(types.Value, error))
 	Close() error
 }
+
+// ErrReported marks a failure the function has already told the user about
+// (e.g. "no LLM provider configured", said once): the async operator counts
+// it but does not log it again for every row.
+var ErrReported = errors.New("already reported")
 
 // Async is an asynchronous function (Flink's async I/O).
 type Async struct {

@@ -82,6 +82,9 @@ func (e *TranslateError) Error() string {
 // Unwrap exposes the kind's sentinel and the cause.
 func (e *TranslateError) Unwrap() []error {
 	out := []error{translateKindErrors[e.Kind]}
+	if e.Kind == FailureNoProvider {
+		out = append(out, ErrReported) // said once when the job started
+	}
 	if e.Err != nil {
 		out = append(out, e.Err)
 	}

@@ -376,6 +376,9 @@ func (s *Source) discover(ctx context.Context) {
 	var committed kadm.OffsetResponses
 	if s.group != "" && !s.initialDone && (s.mode == modeGroup || s.mode == modeSpecific) {
 		committed, err = s.adm.FetchOffsets(mctx, s.group)
+		if errors.Is(err, kerr.GroupIDNotFound) {
+			err = nil // a group that never committed: nothing to resume from
+		}
 		if err != nil {
 			s.mu.Lock()
 			s.warnOnce("fetchoffsets:"+err.Error(), "cannot fetch the committed offsets of group '%s' (starting per 'properties.auto.offset.reset'): %v", s.group, err)

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -211,7 +212,7 @@ func (a *asyncOp) drain() {
 			if a.stats != nil {
 				a.stats.Errors.Add(1)
 			}
-			if a.logged < 5 {
+			if a.logged < 5 && !errors.Is(e.err, udf.ErrReported) {
 				a.logged++
 				a.oc.Logf("warning: %s: %s call failed, row gets NULL: %v", a.oc.Operator, a.cfg.Function, e.err)
 			}
