@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	goruntime "runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -63,7 +65,32 @@ type kafkaResult struct {
 	// (produced minus output consumed); sampled at half time and at the end
 	// of the offered load (rate runs only).
 	lagMid, lagEnd, backlogMid, backlogEnd int64
-	llmMaxInFlight                         int
+	llmMaxInFlight, llmCalls               int
+	asyncErrors                            int64 // TRANSLATE calls answered NULL after the last retry
+	// machineCPU is the machine's busy share of all cores while the load
+	// was offered, processCPU this process's (engine, producer, consumer
+	// and fake LLM; the broker is another process), both in cores.
+	machineCPU, processCPU float64
+}
+
+// cpuTimes returns the machine's busy and total jiffies (/proc/stat) and
+// this process's CPU time.
+func cpuTimes() (busy, total int64, proc time.Duration) {
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		line, _, _ := strings.Cut(string(b), "\n")
+		for i, f := range strings.Fields(line)[1:] {
+			v, _ := strconv.ParseInt(f, 10, 64)
+			total += v
+			if i != 3 && i != 4 { // idle, iowait
+				busy += v
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		proc = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return busy, total, proc
 }
 
 // warmups is how many messages go through before timing starts: the job is
@@ -191,14 +218,24 @@ func (r kafkaRun) run(b *testing.B) kafkaResult {
 		}
 		return 0
 	}
-	var res kafkaResult
 	sent := 0
 	send := func() {
 		sentAt[sent].Store(time.Now().UnixNano())
 		producer.Produce(ctx, record(strconv.Itoa(sent)), promise)
 		sent++
 	}
+	var res kafkaResult
+	busy0, total0, proc0 := cpuTimes()
 	start := time.Now()
+	// cpuEnd closes the CPU measurement: at the end of the offered load,
+	// or for "as fast as possible" when the last message came out.
+	cpuEnd := func(start time.Time) {
+		busy1, total1, proc1 := cpuTimes()
+		if total1 > total0 {
+			res.machineCPU = float64(busy1-busy0) / float64(total1-total0) * float64(goruntime.NumCPU())
+		}
+		res.processCPU = float64(proc1-proc0) / float64(time.Since(start))
+	}
 	if r.rate == 0 {
 		for sent < total {
 			send()
@@ -224,6 +261,7 @@ func (r kafkaRun) run(b *testing.B) kafkaResult {
 			time.Sleep(time.Until(next))
 		}
 		res.lagEnd, res.backlogEnd = int64(sent)-sourceRows(), int64(sent)-consumed.Load()
+		cpuEnd(start)
 		b.Logf("at %v: produced %d, lag %d, backlog %d", time.Since(start).Round(time.Millisecond), sent, res.lagEnd, res.backlogEnd)
 	}
 	res.offered = float64(sent) / time.Since(start).Seconds()
@@ -241,9 +279,18 @@ func (r kafkaRun) run(b *testing.B) kafkaResult {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	if r.rate == 0 {
+		cpuEnd(start)
+	}
 	cancel()
 	consumerDone.Wait()
 
+	for _, j := range s.Jobs() {
+		for _, op := range j.Status.Operators {
+			res.asyncErrors += op.Errors
+		}
+	}
+	res.llmCalls = llm.Calls()
 	res.produced, res.consumed = sent, int(consumed.Load())
 	res.elapsed = time.Duration(lastAt.Load() - start.UnixNano())
 	slices.Sort(latency)
@@ -262,6 +309,15 @@ func kafkaScript(b *testing.B, in, out, dlq, group string) string {
 	}
 	return strings.NewReplacer("'websocket_fanout'", "'"+in+"'", "'processing_fanout'", "'"+out+"'",
 		"'chat_dead_letter'", "'"+dlq+"'", "'chat-pipeline'", "'"+group+"'").Replace(string(text))
+}
+
+func (res kafkaResult) log(b *testing.B) {
+	b.Logf("%d messages, offered %.0f/s, %.0f msgs/s, p50 %v, p99 %v, max %v; lag %d -> %d, backlog %d -> %d; "+
+		"llm calls %d, in flight max %d, NULL after retries %d; cores busy: machine %.2f, this process %.2f",
+		res.consumed, res.offered, float64(res.consumed)/res.elapsed.Seconds(),
+		res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond), res.max.Round(time.Microsecond),
+		res.lagMid, res.lagEnd, res.backlogMid, res.backlogEnd, res.llmCalls, res.llmMaxInFlight, res.asyncErrors,
+		res.machineCPU, res.processCPU)
 }
 
 func (res kafkaResult) report(b *testing.B) {
@@ -312,9 +368,7 @@ func BenchmarkKafkaPipeline(b *testing.B) {
 							for range b.N {
 								res = run.run(b)
 							}
-							b.Logf("%d messages, offered %.0f/s, %.0f msgs/s, p50 %v, p99 %v, max %v, llm in flight max %d",
-								res.consumed, res.offered, float64(res.consumed)/res.elapsed.Seconds(),
-								res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond), res.max.Round(time.Microsecond), res.llmMaxInFlight)
+							res.log(b)
 							res.report(b)
 						})
 					}
@@ -331,7 +385,8 @@ func BenchmarkKafkaPipeline(b *testing.B) {
 // 1 s. Reported besides msgs/s and latencies: offered-msgs/s (the producer's
 // achieved rate), lag-mid/lag-end (input not read by the job yet) and
 // backlog-mid/backlog-end (messages not out of the pipeline yet, the ~1,500
-// in flight included).
+// in flight included). CHATSQL_BENCH_RATE (messages/s) and
+// CHATSQL_BENCH_DURATION (a Go duration) change the load.
 func BenchmarkKafkaPipelineSlowLLM(b *testing.B) {
 	for _, br := range kafkaBrokers {
 		b.Run(br.name, func(b *testing.B) {
@@ -340,13 +395,14 @@ func BenchmarkKafkaPipelineSlowLLM(b *testing.B) {
 			if d, err := time.ParseDuration(os.Getenv("CHATSQL_BENCH_DURATION")); err == nil && d > 0 {
 				run.duration = d
 			}
+			if r, err := strconv.ParseFloat(os.Getenv("CHATSQL_BENCH_RATE"), 64); err == nil && r > 0 {
+				run.rate = r
+			}
 			var res kafkaResult
 			for range b.N {
 				res = run.run(b)
 			}
-			b.Logf("%d messages, offered %.0f/s, p50 %v, p99 %v, max %v; lag %d -> %d, backlog %d -> %d; llm in flight max %d",
-				res.consumed, res.offered, res.p50.Round(time.Millisecond), res.p99.Round(time.Millisecond), res.max.Round(time.Millisecond),
-				res.lagMid, res.lagEnd, res.backlogMid, res.backlogEnd, res.llmMaxInFlight)
+			res.log(b)
 			res.report(b)
 			b.ReportMetric(res.offered, "offered-msgs/s")
 			b.ReportMetric(float64(res.lagMid), "lag-mid")
