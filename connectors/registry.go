@@ -277,6 +277,9 @@ func (s *Spec) Validate(raw map[string]string, forSource bool) (Options, []*Opti
 			continue
 		}
 		if opt.Required {
+			if misspelled(raw, opt.Name) {
+				continue // the unknown option near it already says "did you mean"
+			}
 			errs = append(errs, &OptionError{Option: opt.Name, Msg: "required option is missing", Hint: opt.Description})
 			continue
 		}
@@ -285,6 +288,17 @@ func (s *Spec) Validate(raw map[string]string, forSource bool) (Options, []*Opti
 		}
 	}
 	return out, errs
+}
+
+// misspelled reports whether one of the given keys is a near miss of name.
+func misspelled(raw map[string]string, name string) bool {
+	for k := range raw {
+		lk := strings.ToLower(strings.TrimSpace(k))
+		if lk != name && Closest(lk, []string{name}) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Spec) find(k string) *Option {

@@ -7,6 +7,16 @@ import "strings"
 func Closest(name string, candidates []string) string {
 	best, bestD := "", 1<<30
 	ln := strings.ToLower(name)
+	// a prefix of exactly one candidate ('earliest' for 'earliest-offset')
+	var prefixed []string
+	for _, c := range candidates {
+		if len(ln) >= 3 && strings.HasPrefix(strings.ToLower(c), ln) && len(c) > len(ln) {
+			prefixed = append(prefixed, c)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
 	for _, c := range candidates {
 		d := Levenshtein(ln, strings.ToLower(c))
 		if d < bestD {

@@ -70,7 +70,7 @@ func (b *binder) funcCall(x *ast.FuncCallExpr) (expr.Expr, error) {
 	}
 	t, _, err := fn.Bind(bargs)
 	if err != nil {
-		return nil, b.errf(x, diag.Type, "%s: %v", fn.Name, err)
+		return nil, b.errf(x, diag.Type, "%v", err)
 	}
 	return fold(&expr.Call{Fn: fn, Args: args, Bind: bargs, T: t}), nil
 }
@@ -122,7 +122,7 @@ func (b *binder) asyncCall(x *ast.FuncCallExpr, fn *udf.Async) (expr.Expr, error
 	}
 	t, err := fn.Bind(bargs)
 	if err != nil {
-		return nil, b.errf(x, diag.Type, "%s: %v", fn.Name, err)
+		return nil, b.errf(x, diag.Type, "%v", err)
 	}
 	return &expr.AsyncCall{Fn: fn, Args: args, T: t}, nil
 }

@@ -244,6 +244,11 @@ func (qc *queryCtx) bindTableSource(ts *ast.TableSource) (Logical, *scope, error
 		obj, ok := qc.p.Catalog.Lookup(name)
 		if !ok {
 			e := qc.errAt(qc.findWord(name, qc.span.q.Start), diag.UnknownName, "unknown source, table or view '%s'", name)
+			if qc.p.Catalog.Failed(name) {
+				e.Msg = fmt.Sprintf("'%s' could not be created (see the error above)", name)
+				e.Consequence = true
+				return nil, nil, e
+			}
 			cands := qc.p.Catalog.Names(KindSource, KindTable, KindView)
 			for k := range qc.ctes {
 				cands = append(cands, k)

@@ -121,10 +121,19 @@ type View struct {
 // one namespace, as in Flink's catalog.
 type Catalog struct {
 	objects map[string]any // *Relation, *SinkDef, *View
+	// failed holds names whose definition failed in the script being
+	// planned, so that their uses are reported as consequences
+	failed map[string]bool
 }
 
 // NewCatalog returns an empty catalog.
-func NewCatalog() *Catalog { return &Catalog{objects: map[string]any{}} }
+func NewCatalog() *Catalog { return &Catalog{objects: map[string]any{}, failed: map[string]bool{}} }
+
+// MarkFailed records that the definition of name failed.
+func (c *Catalog) MarkFailed(name string) { c.failed[key(name)] = true }
+
+// Failed reports whether the definition of name failed.
+func (c *Catalog) Failed(name string) bool { return c.failed[key(name)] }
 
 func key(name string) string { return strings.ToLower(name) }
 

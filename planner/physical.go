@@ -251,6 +251,10 @@ func (p *Planner) PlanInsert(st *parser.InsertStmt, src *diag.Source) (*Job, err
 	obj, ok := p.Catalog.Lookup(name)
 	if !ok {
 		e := diag.Errorf(src, st.Table.Pos, diag.UnknownName, "unknown table '%s'", name)
+		if p.Catalog.Failed(name) {
+			e.Msg, e.Consequence = fmt.Sprintf("table '%s' could not be created (see the error above)", name), true
+			return nil, e
+		}
 		if m := connectors.Closest(name, p.Catalog.Names(KindTable)); m != "" {
 			e.WithHint("did you mean '%s'?", m)
 		} else {

@@ -91,6 +91,13 @@ func (e *TranslateError) Unwrap() []error {
 	return out
 }
 
+// argsError is a bad call of TRANSLATE, as users see it; it is
+// ErrTranslateArgs for errors.Is.
+type argsError struct{ msg string }
+
+func (e *argsError) Error() string { return e.msg }
+func (e *argsError) Unwrap() error { return ErrTranslateArgs }
+
 // translateRequest is one text to translate.
 type translateRequest struct {
 	Text, Lang, Model string
@@ -113,12 +120,12 @@ type translator interface {
 
 func bindTranslate(args []Arg) (types.Type, error) {
 	if len(args) < 2 || len(args) > 3 {
-		return types.Type{}, fmt.Errorf("%w: TRANSLATE expects 2 or 3 arguments (text, target_language [, model]), got %d", ErrTranslateArgs, len(args))
+		return types.Type{}, &argsError{fmt.Sprintf("TRANSLATE expects 2 or 3 arguments (text, target_language [, model]), got %d", len(args))}
 	}
 	names := []string{"text", "target_language", "model"}
 	for i, a := range args {
 		if k := a.Type.Kind; k != types.KindString && k != types.KindNull {
-			return types.Type{}, fmt.Errorf("%w: TRANSLATE argument %d (%s) must be VARCHAR, got %s", ErrTranslateArgs, i+1, names[i], a.Type)
+			return types.Type{}, &argsError{fmt.Sprintf("TRANSLATE argument %d (%s) must be VARCHAR, got %s", i+1, names[i], a.Type)}
 		}
 	}
 	return types.String, nil

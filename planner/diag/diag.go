@@ -117,6 +117,10 @@ type Error struct {
 	Kind Kind
 	Msg  string
 	Hint string // shown as "hint: ..."; e.g. "did you mean 'username'?"
+	// Consequence marks an error that only follows from an earlier one
+	// (a source whose definition failed is "unknown" where it is used);
+	// it is dropped when reported together with other errors.
+	Consequence bool
 }
 
 // Errorf makes an Error at byte offset off of src.
@@ -207,6 +211,21 @@ func (l List) Unwrap() []error {
 // Sort orders the list by position.
 func (l List) Sort() {
 	sort.SliceStable(l, func(i, j int) bool { return l[i].Pos.Offset < l[j].Pos.Offset })
+}
+
+// WithoutConsequences drops the errors that follow from others, unless
+// nothing else is left.
+func (l List) WithoutConsequences() List {
+	var out List
+	for _, e := range l {
+		if !e.Consequence {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		return l
+	}
+	return out
 }
 
 // Err returns nil for an empty list, else the list.

@@ -163,6 +163,11 @@ func (p *stmtParser) describe(t token) string {
 	return "'" + s + "'"
 }
 
+// statementStarts are the words a statement begins with: finding one where
+// a clause was expected usually means the previous statement lacks its ';'.
+var statementStarts = map[string]bool{"CREATE": true, "SELECT": true, "INSERT": true, "SET": true,
+	"RESET": true, "SHOW": true, "DESCRIBE": true, "EXPLAIN": true, "DROP": true, "STOP": true, "ALTER": true}
+
 // unexpected fails at t, saying what was expected; when t is a bare word
 // close to one of the keywords, the hint suggests it.
 func (p *stmtParser) unexpected(t token, expected string, keywords ...string) {
@@ -170,6 +175,9 @@ func (p *stmtParser) unexpected(t token, expected string, keywords ...string) {
 	if t.kind == tokIdent {
 		if c := connectors.Closest(t.val, keywords); c != "" && !strings.EqualFold(c, t.val) {
 			hint = fmt.Sprintf("did you mean %s?", c)
+		}
+		if hint == "" && statementStarts[strings.ToUpper(t.val)] {
+			hint = fmt.Sprintf("is a ';' missing before %s?", strings.ToUpper(t.val))
 		}
 	}
 	p.failHint(t.start, diag.Syntax, hint, "expected %s, found %s", expected, p.describe(t))

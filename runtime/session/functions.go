@@ -8,12 +8,12 @@ import (
 	"github.com/chatsql/chatsql/udf"
 )
 
-func functionsTable() ([]string, [][]string) {
+func functionsTable(r *udf.Registry) ([]string, [][]string) {
 	var rows [][]string
-	for _, n := range udf.Default.Names() {
-		if f, ok := udf.Default.Scalar(n); ok {
+	for _, n := range r.Names() {
+		if f, ok := r.Scalar(n); ok {
 			rows = append(rows, []string{f.Name, "scalar", f.Category, f.Signature})
-		} else if a, ok := udf.Default.Async(n); ok {
+		} else if a, ok := r.Async(n); ok {
 			rows = append(rows, []string{a.Name, "async", "llm", a.Signature})
 		}
 	}

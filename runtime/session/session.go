@@ -20,6 +20,7 @@ import (
 	"github.com/chatsql/chatsql/runtime"
 	"github.com/chatsql/chatsql/runtime/exec"
 	"github.com/chatsql/chatsql/runtime/types"
+	"github.com/chatsql/chatsql/udf"
 )
 
 // Config opens a session.
@@ -27,6 +28,9 @@ type Config struct {
 	DataDir  string            // --data-dir: checkpoints live in DataDir/checkpoints/<job name>
 	Settings map[string]string // initial settings (from flags), over the defaults
 	Logf     func(format string, args ...any)
+	// Functions is the function registry (nil: udf.Default); tests and
+	// benchmarks pass a clone with fakes instead of changing the default.
+	Functions *udf.Registry
 }
 
 // Session is one user's catalog, settings and jobs. Its methods are safe
@@ -58,6 +62,9 @@ func New(cfg Config) (*Session, error) {
 	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = "./chatsql-data"
+	}
+	if cfg.Functions == nil {
+		cfg.Functions = udf.Default
 	}
 	s := &Session{cfg: cfg, catalog: planner.NewCatalog(), settings: defaultSettings()}
 	for k, v := range cfg.Settings {
@@ -145,6 +152,9 @@ func (s *Session) ExecScripts(ctx context.Context, scripts ...Script) ([]Result,
 			if err != nil {
 				if diag.IsSQLError(err) {
 					errs = append(errs, asList(err)...)
+					if name := definedName(stmt); name != "" {
+						st.catalog.MarkFailed(name)
+					}
 					continue
 				}
 				return nil, err
@@ -153,7 +163,7 @@ func (s *Session) ExecScripts(ctx context.Context, scripts ...Script) ([]Result,
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, errs.WithoutConsequences()
 	}
 	var out []Result
 	for _, a := range actions {
@@ -182,6 +192,7 @@ func msg(format string, args ...any) action {
 
 func (s *Session) prepare(st *state, src *diag.Source, stmt parser.Statement) (action, error) {
 	p := planner.New(st.catalog, st.settings)
+	p.Functions = s.cfg.Functions
 	start, _ := stmt.Span()
 	switch x := stmt.(type) {
 	case *parser.SetStmt:
@@ -383,6 +394,19 @@ func (s *Session) prepare(st *state, src *diag.Source, stmt parser.Statement) (a
 
 var errExists = errors.New("exists")
 
+// definedName is the name a CREATE statement defines, "" for others.
+func definedName(stmt parser.Statement) string {
+	switch x := stmt.(type) {
+	case *parser.CreateRelationStmt:
+		return x.Name.String()
+	case *parser.CreateViewStmt:
+		return x.Name.String()
+	case *parser.CreateSinkStmt:
+		return x.Name.String()
+	}
+	return ""
+}
+
 func checkNew(cat *planner.Catalog, src *diag.Source, name parser.Ident, ifNotExists, orReplace bool) error {
 	if len(name.Parts) > 1 {
 		return diag.Errorf(src, name.Pos, diag.Unsupported, "qualified name '%s': catalogs come with the lakehouse in a later release", name.String())
@@ -453,7 +477,7 @@ func newJobID() string {
 func (s *Session) startJob(job *planner.Job, sink string, settings map[string]string) (Result, error) {
 	id := newJobID()
 	opts := exec.Options{
-		JobID: id, Name: job.Name, Settings: settings, Logf: s.cfg.Logf,
+		JobID: id, Name: job.Name, Settings: settings, Logf: s.cfg.Logf, Functions: s.cfg.Functions,
 		CheckpointDir: filepath.Join(s.cfg.DataDir, "checkpoints", safeName(job.Name)),
 	}
 	if err := os.MkdirAll(opts.CheckpointDir, 0o755); err != nil {
@@ -473,7 +497,7 @@ func (s *Session) startStream(job *planner.Job, settings map[string]string) (Res
 	id := newJobID()
 	rows := make(chan []types.Row, 16)
 	opts := exec.Options{
-		JobID: id, Name: "select-" + id, Settings: settings, Logf: s.cfg.Logf,
+		JobID: id, Name: "select-" + id, Settings: settings, Logf: s.cfg.Logf, Functions: s.cfg.Functions,
 		// a query in the shell takes no checkpoints: it must not commit
 		// offsets to the group of a pipeline reading the same source
 		CheckpointInterval: -1,
@@ -642,7 +666,7 @@ func (s *Session) show(st *state, src *diag.Source, x *parser.ShowStmt) (action,
 	}
 	switch x.What {
 	case "FUNCTIONS":
-		return s.tableAction(functionsTable()), nil
+		return s.tableAction(functionsTable(s.cfg.Functions)), nil
 	case "JOBS":
 		return func(context.Context) (Result, error) {
 			cols, rows := jobsTable(s.Jobs())
