@@ -349,6 +349,7 @@ var kafkaBrokers = []struct {
 // client's. Everything — broker, producer, consumer, fake LLM, engine —
 // shares the machine's cores.
 func BenchmarkKafkaPipeline(b *testing.B) {
+	withGCDefaults(b)
 	for _, br := range kafkaBrokers {
 		b.Run(br.name, func(b *testing.B) {
 			brokers := br.get(b)
@@ -388,6 +389,7 @@ func BenchmarkKafkaPipeline(b *testing.B) {
 // in flight included). CHATSQL_BENCH_RATE (messages/s) and
 // CHATSQL_BENCH_DURATION (a Go duration) change the load.
 func BenchmarkKafkaPipelineSlowLLM(b *testing.B) {
+	withGCDefaults(b)
 	for _, br := range kafkaBrokers {
 		b.Run(br.name, func(b *testing.B) {
 			run := kafkaRun{brokers: br.get(b), llmLatency: 300 * time.Millisecond, capacity: 2000,
