@@ -25,19 +25,24 @@ import (
 )
 
 // realTranslate is TRANSLATE as the udf package registers it, captured at
-// package initialisation: BenchmarkEnginePipeline swaps in an instant fake
-// for the rest of the process, and the Kafka benchmarks that go through the
-// fake HTTP server need the real one back.
+// package initialisation: BenchmarkEnginePipeline swaps an instant fake into
+// udf.Default for the rest of the process.
 var realTranslate, _ = udf.Default.Async("TRANSLATE")
 
-// useRealTranslate undoes useInstantTranslate (which may then install the
-// fake again, for a benchmark that runs later in the same process).
-func useRealTranslate(b *testing.B) {
+// translateFunctions is a function registry for one session (Config.Functions)
+// whose TRANSLATE is the real one (calls over HTTP) or, instant, answered
+// in-process at once; udf.Default is left alone.
+func translateFunctions(tb testing.TB, instant bool) *udf.Registry {
 	if realTranslate == nil {
-		b.Fatal("TRANSLATE is not registered")
+		tb.Fatal("TRANSLATE is not registered")
 	}
-	udf.Default.AddAsync(*realTranslate)
-	instantOnce = sync.Once{}
+	r := udf.Default.Clone()
+	f := *realTranslate
+	if instant {
+		f.New = func(udf.Env) (udf.AsyncCaller, error) { return instantCaller{}, nil }
+	}
+	r.AddAsync(f)
+	return r
 }
 
 // kafkaRun is one run of queries/chat_pipeline.sql between two topics of a
@@ -99,11 +104,6 @@ const warmups = 200
 
 func (r kafkaRun) run(b *testing.B) kafkaResult {
 	b.Helper()
-	if r.instant {
-		useInstantTranslate()
-	} else {
-		useRealTranslate(b)
-	}
 	llm := llmtest.New(llmtest.WithLatency(r.llmLatency))
 	defer llm.Close()
 
@@ -165,13 +165,14 @@ func (r kafkaRun) run(b *testing.B) kafkaResult {
 	}()
 	defer func() { cancel(); consumerDone.Wait() }()
 
-	s, err := New(Config{DataDir: b.TempDir(), Logf: func(f string, a ...any) { b.Logf(f, a...) }, Settings: map[string]string{
-		"kafka.brokers":                      r.brokers,
-		udf.SettingTranslationBaseURL:        llm.URL(),
-		udf.SettingTranslationAPIKey:         "bench-key",
-		udf.SettingTranslationInitialBackoff: "20 ms",
-		udf.SettingTranslationMaxBackoff:     "200 ms",
-	}})
+	s, err := New(Config{DataDir: b.TempDir(), Logf: func(f string, a ...any) { b.Logf(f, a...) },
+		Functions: translateFunctions(b, r.instant), Settings: map[string]string{
+			"kafka.brokers":                      r.brokers,
+			udf.SettingTranslationBaseURL:        llm.URL(),
+			udf.SettingTranslationAPIKey:         "bench-key",
+			udf.SettingTranslationInitialBackoff: "20 ms",
+			udf.SettingTranslationMaxBackoff:     "200 ms",
+		}})
 	if err != nil {
 		b.Fatal(err)
 	}

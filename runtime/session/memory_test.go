@@ -99,7 +99,6 @@ func writeChatLines(tb testing.TB, dir string, n int) string {
 // taken while the job still runs, with its buffers in use.
 func runMemory(tb testing.TB, at []int64) []memSample {
 	tb.Helper()
-	useInstantTranslate()
 	last := at[len(at)-1]
 	dir := tb.TempDir()
 	in := writeChatLines(tb, dir, int(last+last/10))
@@ -116,7 +115,7 @@ SELECT 'chat_message' AS type, ` + "`timestamp`" + `,
        JSON_OBJECT('id', CONCAT('msg-', UUID(src, 0, line)), 'username', username, 'text', text,
                    'translated', TRANSLATE(text, preferredLanguage), 'language', preferredLanguage) AS payload
 FROM chat_messages;`
-	s, err := New(Config{DataDir: tb.TempDir(), Logf: func(string, ...any) {}})
+	s, err := New(Config{DataDir: tb.TempDir(), Logf: func(string, ...any) {}, Functions: translateFunctions(tb, true)})
 	if err != nil {
 		tb.Fatal(err)
 	}
