@@ -5,7 +5,6 @@ import (
 	chatruntime "github.com/chatsql/chatsql/runtime"
 	"os"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -13,21 +12,10 @@ import (
 	"github.com/chatsql/chatsql/connectors/datagen"
 	"github.com/chatsql/chatsql/planner/diag"
 	"github.com/chatsql/chatsql/runtime/types"
-	"github.com/chatsql/chatsql/udf"
 )
 
-// instantTranslate replaces TRANSLATE with a fake that answers at once, so
-// that the benchmark measures the engine, not an LLM.
-var instantOnce sync.Once
-
-func useInstantTranslate() {
-	instantOnce.Do(func() {
-		real, _ := udf.Default.Async("TRANSLATE")
-		udf.Default.AddAsync(udf.Async{Name: "TRANSLATE", Bind: real.Bind, Signature: real.Signature,
-			New: func(udf.Env) (udf.AsyncCaller, error) { return instantCaller{}, nil }})
-	})
-}
-
+// instantCaller answers TRANSLATE at once, so that a benchmark measures the
+// engine, not an LLM (see translateFunctions).
 type instantCaller struct{}
 
 func (instantCaller) Call(_ context.Context, args []types.Value, done func(types.Value, error)) {
@@ -67,7 +55,6 @@ func chatFile(b *testing.B, dir string, n int) string {
 // -> message id + JSON_OBJECT with TRANSLATE (answered instantly) ->
 // serialize JSON -> file. Reported: messages/s.
 func BenchmarkEnginePipeline(b *testing.B) {
-	useInstantTranslate()
 	chatruntime.ApplyGCDefaults() // as the chatsql binary does
 	const n = 200_000
 	dir := b.TempDir()
@@ -88,7 +75,7 @@ FROM chat_messages;`
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
-		s, err := New(Config{DataDir: b.TempDir(), Logf: func(string, ...any) {}})
+		s, err := New(Config{DataDir: b.TempDir(), Logf: func(string, ...any) {}, Functions: translateFunctions(b, true)})
 		if err != nil {
 			b.Fatal(err)
 		}

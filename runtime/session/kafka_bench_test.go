@@ -24,9 +24,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// realTranslate is TRANSLATE as the udf package registers it, captured at
-// package initialisation: BenchmarkEnginePipeline swaps an instant fake into
-// udf.Default for the rest of the process.
+// realTranslate is TRANSLATE as the udf package registers it.
 var realTranslate, _ = udf.Default.Async("TRANSLATE")
 
 // translateFunctions is a function registry for one session (Config.Functions)

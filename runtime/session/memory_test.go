@@ -190,8 +190,11 @@ func TestMemoryFlat(t *testing.T) {
 	first, last := leastHeap(samples, 0), leastHeap(samples, 5)
 	t.Log(first)
 	t.Log(last)
-	// a floor of 4 MB: queues and pools make a small heap jumpy
-	if limit := max(first.heapInuse*3/2, first.heapInuse+4<<20); last.heapInuse > limit {
+	// Floors: queues and pools make a small heap jumpy (+4 MB), and how
+	// full the queues are when the early samples are taken varies between
+	// runs (5 to 11 MB seen for the same early mark), so anything up to
+	// 16 MB passes; a leak of 8 bytes per message still ends above it.
+	if limit := max(first.heapInuse*3/2, first.heapInuse+4<<20, 16<<20); last.heapInuse > limit {
 		t.Errorf("heap in use grew from %.1f MB after %d messages to %.1f MB after %d (limit %.1f MB): a leak per message?",
 			mb(first.heapInuse), first.rows, mb(last.heapInuse), last.rows, mb(limit))
 	}

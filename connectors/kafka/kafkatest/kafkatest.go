@@ -67,7 +67,15 @@ var topicSeq atomic.Int64
 // Topic returns a topic name unique to this test run, so that tests against
 // a shared real broker do not see each other's records.
 func Topic(t testing.TB, prefix string) string {
-	name := strings.NewReplacer("/", "-", " ", "-", "#", "-").Replace(t.Name())
+	// Kafka topic names allow only [a-zA-Z0-9._-]; subtest names carry
+	// '/', '=', spaces and more.
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '-'
+	}, t.Name())
 	if len(name) > 80 {
 		name = name[:80]
 	}
