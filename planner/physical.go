@@ -11,6 +11,7 @@ import (
 	"github.com/chatsql/chatsql/planner/parser"
 	"github.com/chatsql/chatsql/planner/plan"
 	"github.com/chatsql/chatsql/runtime/types"
+	"github.com/chatsql/chatsql/udf"
 )
 
 // Settings the planner reads (the rest belong to connectors and functions).
@@ -79,7 +80,7 @@ func (l *lowering) lower(n Logical) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		cfg := &plan.AsyncConfig{Function: x.Fn.Name, Args: x.Args, Capacity: 100, Timeout: 2 * time.Minute,
+		cfg := &plan.AsyncConfig{Function: x.Fn.Name, Args: x.Args, Capacity: udf.DefaultTranslationCapacity, Timeout: 2 * time.Minute,
 			Ordered: true, Settings: l.p.Settings}
 		if v := l.p.Settings[SettingAsyncCapacity]; v != "" {
 			fmt.Sscan(v, &cfg.Capacity)

@@ -47,6 +47,10 @@ type Env struct {
 	JobID    string
 	Settings map[string]string
 	Logf     func(format string, args ...any)
+	// StateDir is a directory that survives restarts of the job (next to
+	// its checkpoints), for state a function keeps itself, such as
+	// TRANSLATE's journal of translations; "" when the job keeps none.
+	StateDir string
 }
 
 // AsyncCaller performs calls of one async function for one operator instance.

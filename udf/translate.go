@@ -39,16 +39,20 @@ var (
 	ErrTranslateClientError = errors.New("LLM request rejected")
 	ErrTranslateNetwork     = errors.New("LLM provider unreachable")
 	ErrTranslateCanceled    = errors.New("TRANSLATE call canceled")
+	ErrTranslateCircuitOpen = errors.New("LLM endpoint circuit breaker open")
+	ErrTranslateMalformed   = errors.New("LLM batch answer malformed")
 )
 
 var translateKindErrors = map[TranslateFailureKind]error{
-	FailureRateLimited: ErrTranslateRateLimited,
-	FailureServerError: ErrTranslateServerError,
-	FailureTimeout:     ErrTranslateTimeout,
-	FailureClientError: ErrTranslateClientError,
-	FailureNoProvider:  ErrTranslateNoProvider,
-	FailureNetwork:     ErrTranslateNetwork,
-	FailureCanceled:    ErrTranslateCanceled,
+	FailureRateLimited:    ErrTranslateRateLimited,
+	FailureServerError:    ErrTranslateServerError,
+	FailureTimeout:        ErrTranslateTimeout,
+	FailureClientError:    ErrTranslateClientError,
+	FailureNoProvider:     ErrTranslateNoProvider,
+	FailureNetwork:        ErrTranslateNetwork,
+	FailureCanceled:       ErrTranslateCanceled,
+	FailureCircuitOpen:    ErrTranslateCircuitOpen,
+	FailureBatchMalformed: ErrTranslateMalformed,
 }
 
 // TranslateError is the final failure of one TRANSLATE call.
@@ -98,26 +102,6 @@ type argsError struct{ msg string }
 func (e *argsError) Error() string { return e.msg }
 func (e *argsError) Unwrap() error { return ErrTranslateArgs }
 
-// translateRequest is one text to translate.
-type translateRequest struct {
-	Text, Lang, Model string
-}
-
-// translateResult is a translation with what it cost.
-type translateResult struct {
-	Text                      string
-	InputTokens, OutputTokens int64
-	Attempts                  int
-}
-
-// translator is the seam between the SQL function and the provider: the
-// batching, caching, budget and de-duplication layers of issue 3 wrap one
-// translator in another. Errors are *TranslateError.
-type translator interface {
-	translate(ctx context.Context, req translateRequest) (translateResult, error)
-	close()
-}
-
 func bindTranslate(args []Arg) (types.Type, error) {
 	if len(args) < 2 || len(args) > 3 {
 		return types.Type{}, &argsError{fmt.Sprintf("TRANSLATE expects 2 or 3 arguments (text, target_language [, model]), got %d", len(args))}
@@ -137,18 +121,15 @@ var translateNoProviderLogged sync.Map
 
 const translateNoProviderMessage = "TRANSLATE: no LLM provider configured (set --api-key / OPENAI_API_KEY or --llm-base-url / OPENAI_BASE_URL); returning NULL"
 
-// translateCaller is the AsyncCaller of one TRANSLATE operator instance.
+// translateCaller is the AsyncCaller of one TRANSLATE operator instance;
+// the instances of a job share one translateService.
 type translateCaller struct {
-	cfg     TranslateConfig
-	tr      translator // nil without a provider
-	meter   *translateMeter
-	job     string
-	logf    func(string, ...any)
-	stop    context.Context // canceled by Close
-	cancel  context.CancelFunc
-	mu      sync.Mutex // orders pending.Add against Close's Wait
-	closed  bool
-	pending sync.WaitGroup
+	cfg   TranslateConfig
+	svc   *translateService // nil without a provider
+	meter *translateMeter
+	job   string
+	logf  func(string, ...any)
+	once  sync.Once
 }
 
 var _ AsyncCaller = (*translateCaller)(nil)
@@ -158,15 +139,19 @@ func newTranslateCaller(env Env) (AsyncCaller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("TRANSLATE in job %s: %w", env.JobID, err)
 	}
-	meter := newTranslateMeter(env.JobID)
-	c := &translateCaller{cfg: cfg, meter: meter, job: env.JobID, logf: env.Logf}
+	c := &translateCaller{cfg: cfg, job: env.JobID, logf: env.Logf}
 	if c.logf == nil {
 		c.logf = log.Printf
 	}
 	if cfg.HasProvider() {
-		c.tr = newOpenAITranslator(cfg, meter.retry)
+		c.svc, err = acquireTranslateService(env, cfg, c.logf)
+		if err != nil {
+			return nil, fmt.Errorf("TRANSLATE in job %s: %w", env.JobID, err)
+		}
+		c.meter = c.svc.meter
+	} else {
+		c.meter = newTranslateMeter(env.JobID, ProviderNone, cfg.Prices)
 	}
-	c.stop, c.cancel = context.WithCancel(context.Background())
 	return c, nil
 }
 
@@ -190,7 +175,7 @@ func (c *translateCaller) Call(ctx context.Context, args []types.Value, done fun
 	if len(args) > 2 && !args[2].IsNull() && strings.TrimSpace(args[2].Str()) != "" {
 		model = strings.TrimSpace(args[2].Str())
 	}
-	if c.tr == nil {
+	if c.svc == nil {
 		if _, seen := translateNoProviderLogged.LoadOrStore(c.job, true); !seen {
 			c.logf("%s", translateNoProviderMessage)
 		}
@@ -198,65 +183,29 @@ func (c *translateCaller) Call(ctx context.Context, args []types.Value, done fun
 		done(types.NullValue, &TranslateError{Kind: FailureNoProvider, Model: model})
 		return
 	}
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		done(types.NullValue, &TranslateError{Kind: FailureCanceled, Model: model, Err: errors.New("caller closed")})
-		return
-	}
-	c.pending.Add(1)
-	c.mu.Unlock()
-	req := translateRequest{Text: text.Str(), Lang: strings.TrimSpace(lang.Str()), Model: model}
-	go c.run(ctx, req, done)
-}
-
-func (c *translateCaller) run(ctx context.Context, req translateRequest, done func(types.Value, error)) {
-	defer c.pending.Done()
-	// Close cancels calls still in flight, so it never waits on a slow LLM.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stopWatch := context.AfterFunc(c.stop, cancel)
-	defer stopWatch()
-
-	started := c.meter.start(req.Model)
-	var (
-		res translateResult
-		err error
-	)
-	func() {
-		// A bug in the provider path must become this row's error, not a
-		// crash of the job.
-		defer func() {
-			if r := recover(); r != nil {
-				err = &TranslateError{Kind: FailureClientError, Model: req.Model, Err: fmt.Errorf("internal error: %v", r)}
+	started := c.meter.start(model)
+	c.svc.call(ctx, text.Str(), strings.TrimSpace(lang.Str()), model, func(v types.Value, err error) {
+		kind := TranslateFailureKind("")
+		if err != nil {
+			kind = FailureClientError
+			var te *TranslateError
+			if errors.As(err, &te) {
+				kind = te.Kind
 			}
-		}()
-		res, err = c.tr.translate(ctx, req)
-	}()
-	if err != nil {
-		kind := FailureClientError
-		var te *TranslateError
-		if errors.As(err, &te) {
-			kind = te.Kind
 		}
-		c.meter.finish(req.Model, started, res, kind, true)
-		done(types.NullValue, err)
-		return
-	}
-	c.meter.finish(req.Model, started, res, "", false)
-	done(types.NewString(res.Text), nil)
+		c.meter.finish(model, started, kind, err != nil)
+		done(v, err)
+	})
 }
 
-// Close cancels the calls in flight (their done still runs, with an error),
-// waits for them and releases the HTTP connections.
+// Close releases the caller's share of the job's translation service; the
+// last one cancels what is still in flight (those calls get an error) and
+// closes the connections.
 func (c *translateCaller) Close() error {
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
-	c.cancel()
-	c.pending.Wait()
-	if c.tr != nil {
-		c.tr.close()
-	}
+	c.once.Do(func() {
+		if c.svc != nil {
+			c.svc.release()
+		}
+	})
 	return nil
 }

@@ -104,25 +104,35 @@ func TestParseTranslateConfig(t *testing.T) {
 	}
 	if c.Model != DefaultTranslationModel || c.APIKey != "sk-env" || c.EffectiveBaseURL() != OpenAIDefaultBaseURL ||
 		c.Timeout != 10*time.Second || c.MaxRetries != 3 || c.InitialBackoff != 200*time.Millisecond ||
-		c.MaxBackoff != 10*time.Second || c.Capacity != 100 || !c.HasProvider() {
+		c.MaxBackoff != 10*time.Second || c.Capacity != DefaultTranslationCapacity || !c.HasProvider() ||
+		c.Provider != ProviderOpenAI || c.BatchWindow != 50*time.Millisecond || c.BatchMaxSize != 32 || c.CacheSize != 100_000 ||
+		c.RequestsPerMin != 0 || !c.Skip || c.Prices["gpt-4o-mini"] != (ModelPrice{0.15, 0.60}) {
 		t.Errorf("defaults: %+v", c)
 	}
 	c, err = ParseTranslateConfig(map[string]string{
-		"translation.modelname":          "llama3",
-		SettingTranslationAPIKey:         "",
-		SettingTranslationBaseURL:        "http://localhost:11434/v1",
-		SettingTranslationTimeout:        "500 ms",
-		SettingTranslationMaxRetries:     "0",
-		SettingTranslationInitialBackoff: "1s",
-		SettingTranslationMaxBackoff:     "1 min",
-		SettingTranslationHeaders:        "a=1;b = x=y ;",
-		SettingTranslationCapacity:       "7",
+		"translation.modelname":             "llama3",
+		SettingTranslationAPIKey:            "",
+		SettingTranslationBaseURL:           "http://localhost:11434/v1",
+		SettingTranslationTimeout:           "500 ms",
+		SettingTranslationMaxRetries:        "0",
+		SettingTranslationInitialBackoff:    "1s",
+		SettingTranslationMaxBackoff:        "1 min",
+		SettingTranslationHeaders:           "a=1;b = x=y ;",
+		SettingTranslationCapacity:          "7",
+		SettingTranslationProvider:          "APERTIUM",
+		SettingTranslationBatchWindow:       "0",
+		SettingTranslationRequestsPerMinute: "500",
+		SettingTranslationSkip:              "false",
+		SettingTranslationPrices:            "llama3=0/0; gpt-4o-mini = 1/2",
+		SettingTranslationBreakerCooldown:   "5 s",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Model != "llama3" || c.APIKey != "" || c.BaseURL != "http://localhost:11434/v1" || c.Timeout != 500*time.Millisecond ||
-		c.MaxRetries != 0 || c.MaxBackoff != time.Minute || c.Capacity != 7 || c.Headers["a"] != "1" || c.Headers["b"] != "x=y" {
+		c.MaxRetries != 0 || c.MaxBackoff != time.Minute || c.Capacity != 7 || c.Headers["a"] != "1" || c.Headers["b"] != "x=y" ||
+		c.Provider != ProviderApertium || c.BatchWindow != 0 || c.RequestsPerMin != 500 || c.Skip ||
+		c.Prices["gpt-4o-mini"] != (ModelPrice{1, 2}) || c.Prices["llama3"] != (ModelPrice{}) || c.BreakerCool != 5*time.Second {
 		t.Errorf("parsed: %+v", c)
 	}
 	if c.CallBudget() != 500*time.Millisecond {
@@ -134,6 +144,11 @@ func TestParseTranslateConfig(t *testing.T) {
 		{SettingTranslationMaxRetries: "three"},
 		{SettingTranslationMaxBackoff: "fast"},
 		{SettingTranslationHeaders: "novalue"},
+		{SettingTranslationProvider: "deepl"},
+		{SettingTranslationBatchMaxSize: "0"},
+		{SettingTranslationSkip: "maybe"},
+		{SettingTranslationPrices: "gpt-4o=cheap"},
+		{SettingTranslationCacheTTL: "forever"},
 	}
 	for _, s := range bad {
 		if _, err := ParseTranslateConfig(s); err == nil {

@@ -23,26 +23,23 @@ import (
 // call wait, against a broken or hostile header.
 const translateMaxRetryAfter = 10 * time.Minute
 
-// openAITranslator calls the Chat Completions API of any OpenAI-compatible
-// server with the official SDK. The SDK's own retries are off: this type
-// retries, so that it can count retries and classify failures.
-type openAITranslator struct {
+// openAIProvider calls the Chat Completions API of any OpenAI-compatible
+// server with the official SDK. The SDK's own retries are off: the
+// translation service retries, so that it can budget, count and classify.
+type openAIProvider struct {
 	cfg       TranslateConfig
 	client    openai.Client
 	transport *http.Transport
-	onRetry   func(model string)
-	// sleep waits between attempts; tests may observe it.
-	sleep func(ctx context.Context, d time.Duration) error
 }
 
-var _ translator = (*openAITranslator)(nil)
+var _ translateProvider = (*openAIProvider)(nil)
 
-func newOpenAITranslator(cfg TranslateConfig, onRetry func(model string)) *openAITranslator {
+func newOpenAIProvider(cfg TranslateConfig) *openAIProvider {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	// One idle connection per possible call in flight: the default of 2 per
-	// host would open and close connections all the time at capacity 100.
-	transport.MaxIdleConnsPerHost = cfg.Capacity
-	transport.MaxIdleConns = cfg.Capacity
+	// One idle connection per request that may be in flight: the default
+	// of 2 per host would open and close connections all the time.
+	transport.MaxIdleConnsPerHost = max(cfg.MaxConcurrent, 2)
+	transport.MaxIdleConns = max(cfg.MaxConcurrent, 2)
 	opts := []option.RequestOption{
 		option.WithBaseURL(cfg.EffectiveBaseURL()),
 		option.WithAPIKey(cfg.APIKey), // "" sends no Authorization header (Ollama, vLLM)
@@ -52,93 +49,64 @@ func newOpenAITranslator(cfg TranslateConfig, onRetry func(model string)) *openA
 	for k, v := range cfg.Headers {
 		opts = append(opts, option.WithHeader(k, v))
 	}
-	if onRetry == nil {
-		onRetry = func(string) {}
-	}
-	return &openAITranslator{
-		cfg:       cfg,
-		client:    openai.NewClient(opts...),
-		transport: transport,
-		onRetry:   onRetry,
-		sleep:     sleepContext,
-	}
+	return &openAIProvider{cfg: cfg, client: openai.NewClient(opts...), transport: transport}
 }
 
-func (p *openAITranslator) close() { p.transport.CloseIdleConnections() }
+func (p *openAIProvider) Name() string   { return ProviderOpenAI }
+func (p *openAIProvider) Budgeted() bool { return true }
+func (p *openAIProvider) MaxBatch() int  { return p.cfg.BatchMaxSize }
+func (p *openAIProvider) Close()         { p.transport.CloseIdleConnections() }
 
-func (p *openAITranslator) translate(ctx context.Context, req translateRequest) (translateResult, error) {
-	system, user := TranslatePrompt(req.Text, req.Lang)
+// Translate makes one request: the single-text prompt for one text, the
+// batch prompt for several.
+func (p *openAIProvider) Translate(ctx context.Context, lang, model string, texts []string) (providerResult, *attemptFailure) {
+	var system, user string
+	if len(texts) == 1 {
+		system, user = TranslatePrompt(texts[0], lang)
+	} else {
+		system, user = TranslateBatchPrompt(lang, texts)
+	}
 	params := openai.ChatCompletionNewParams{
-		Model: req.Model,
+		Model: model,
 		Messages: []openai.ChatCompletionMessageParamUnion{
 			openai.SystemMessage(system),
 			openai.UserMessage(user),
 		},
 	}
-	var res translateResult
-	for attempt := 1; ; attempt++ {
-		res.Attempts = attempt
-		out, fail := p.attempt(ctx, params, req)
-		if fail == nil {
-			out.Attempts = attempt
-			return out, nil
-		}
-		res.InputTokens += out.InputTokens
-		res.OutputTokens += out.OutputTokens
-		fail.err.Attempts = attempt
-		fail.err.Model = req.Model
-		if !fail.retryable || attempt > p.cfg.MaxRetries {
-			return res, fail.err
-		}
-		wait := fail.retryAfter
-		if wait <= 0 {
-			wait = translateBackoff(p.cfg.InitialBackoff, p.cfg.MaxBackoff, attempt-1)
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			// The row's time is up before the next attempt could start:
-			// fail now with the real cause rather than a bare deadline.
-			fail.err.Err = fmt.Errorf("%w (next attempt in %v would pass the call deadline)", fail.err.Err, wait.Round(time.Millisecond))
-			return res, fail.err
-		}
-		p.onRetry(req.Model)
-		if err := p.sleep(ctx, wait); err != nil {
-			return res, contextFailure(ctx, req.Model, attempt, fail.err)
-		}
-	}
-}
-
-// translateAttemptFailure is one failed HTTP attempt.
-type translateAttemptFailure struct {
-	err        *TranslateError
-	retryable  bool
-	retryAfter time.Duration // from Retry-After / retry-after-ms, 0 if absent
-}
-
-func (p *openAITranslator) attempt(ctx context.Context, params openai.ChatCompletionNewParams, req translateRequest) (translateResult, *translateAttemptFailure) {
 	actx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	var httpResp *http.Response
 	comp, err := p.client.Chat.Completions.New(actx, params, option.WithResponseInto(&httpResp))
-	if err == nil {
-		var out translateResult
-		out.InputTokens, out.OutputTokens = comp.Usage.PromptTokens, comp.Usage.CompletionTokens
-		if len(comp.Choices) == 0 {
-			return out, &translateAttemptFailure{err: &TranslateError{Kind: FailureServerError, Status: statusOf(httpResp),
-				Err: errors.New("response has no choices")}, retryable: true}
+	if err != nil {
+		if ctx.Err() != nil {
+			return providerResult{}, &attemptFailure{err: contextFailure(ctx, model, 0, nil)}
 		}
-		out.Text = cleanTranslation(comp.Choices[0].Message.Content, req.Text)
+		return providerResult{}, classifyTranslateError(actx, err, httpResp)
+	}
+	out := providerResult{InputTokens: comp.Usage.PromptTokens, OutputTokens: comp.Usage.CompletionTokens}
+	if len(comp.Choices) == 0 {
+		return out, &attemptFailure{err: &TranslateError{Kind: FailureServerError, Status: statusOf(httpResp),
+			Err: errors.New("response has no choices")}, retryable: true,
+			inputTokens: out.InputTokens, outputTokens: out.OutputTokens}
+	}
+	content := comp.Choices[0].Message.Content
+	if len(texts) == 1 {
+		out.Texts = []string{cleanTranslation(content, texts[0])}
 		return out, nil
 	}
-	if ctx.Err() != nil {
-		return translateResult{}, &translateAttemptFailure{err: contextFailure(ctx, req.Model, 0, nil)}
+	translated, perr := parseBatchAnswer(content, texts)
+	if perr != nil {
+		return out, &attemptFailure{err: &TranslateError{Kind: FailureBatchMalformed, Status: statusOf(httpResp), Err: perr},
+			inputTokens: out.InputTokens, outputTokens: out.OutputTokens}
 	}
-	return translateResult{}, classifyTranslateError(actx, err, httpResp)
+	out.Texts = translated
+	return out, nil
 }
 
 // classifyTranslateError decides what a failed attempt was and whether it is
 // worth another: 408, 409, 429 and 5xx, timeouts, connection errors and
 // unreadable answers are; other 4xx (bad key, unknown model) are not.
-func classifyTranslateError(attemptCtx context.Context, err error, resp *http.Response) *translateAttemptFailure {
+func classifyTranslateError(attemptCtx context.Context, err error, resp *http.Response) *attemptFailure {
 	var apiErr *openai.Error
 	status := statusOf(resp)
 	if errors.As(err, &apiErr) {
@@ -151,34 +119,34 @@ func classifyTranslateError(attemptCtx context.Context, err error, resp *http.Re
 	}
 	switch {
 	case status == http.StatusTooManyRequests:
-		return &translateAttemptFailure{err: &TranslateError{Kind: FailureRateLimited, Status: status, Err: err},
+		return &attemptFailure{err: &TranslateError{Kind: FailureRateLimited, Status: status, Err: err},
 			retryable: true, retryAfter: retryAfter(resp, time.Now())}
 	case status == http.StatusRequestTimeout:
-		return &translateAttemptFailure{err: &TranslateError{Kind: FailureTimeout, Status: status, Err: err}, retryable: true, retryAfter: retryAfter(resp, time.Now())}
+		return &attemptFailure{err: &TranslateError{Kind: FailureTimeout, Status: status, Err: err}, retryable: true, retryAfter: retryAfter(resp, time.Now())}
 	case status == http.StatusConflict:
-		return &translateAttemptFailure{err: &TranslateError{Kind: FailureClientError, Status: status, Err: err}, retryable: true, retryAfter: retryAfter(resp, time.Now())}
+		return &attemptFailure{err: &TranslateError{Kind: FailureClientError, Status: status, Err: err}, retryable: true, retryAfter: retryAfter(resp, time.Now())}
 	case status >= 500:
-		return &translateAttemptFailure{err: &TranslateError{Kind: FailureServerError, Status: status, Err: err}, retryable: true, retryAfter: retryAfter(resp, time.Now())}
+		return &attemptFailure{err: &TranslateError{Kind: FailureServerError, Status: status, Err: err}, retryable: true, retryAfter: retryAfter(resp, time.Now())}
 	case status >= 400:
-		return &translateAttemptFailure{err: &TranslateError{Kind: FailureClientError, Status: status, Err: err}}
+		return &attemptFailure{err: &TranslateError{Kind: FailureClientError, Status: status, Err: err}}
 	case status >= 200 && status < 300:
 		// The server answered but the body was not a chat completion.
-		return &translateAttemptFailure{err: &TranslateError{Kind: FailureServerError, Status: status,
+		return &attemptFailure{err: &TranslateError{Kind: FailureServerError, Status: status,
 			Err: fmt.Errorf("unreadable response: %w", err)}, retryable: true}
 	}
 	var netErr net.Error
 	switch {
 	case errors.Is(attemptCtx.Err(), context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return &translateAttemptFailure{err: &TranslateError{Kind: FailureTimeout, Err: err}, retryable: true}
+		return &attemptFailure{err: &TranslateError{Kind: FailureTimeout, Err: err}, retryable: true}
 	case isNetworkError(err):
-		return &translateAttemptFailure{err: &TranslateError{Kind: FailureNetwork, Err: err}, retryable: true}
+		return &attemptFailure{err: &TranslateError{Kind: FailureNetwork, Err: err}, retryable: true}
 	}
 	var syntaxErr *json.SyntaxError
 	if errors.As(err, &syntaxErr) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return &translateAttemptFailure{err: &TranslateError{Kind: FailureServerError, Err: fmt.Errorf("unreadable response: %w", err)}, retryable: true}
+		return &attemptFailure{err: &TranslateError{Kind: FailureServerError, Err: fmt.Errorf("unreadable response: %w", err)}, retryable: true}
 	}
 	// Anything else is a request that could never succeed (bad base URL...).
-	return &translateAttemptFailure{err: &TranslateError{Kind: FailureClientError, Err: err}}
+	return &attemptFailure{err: &TranslateError{Kind: FailureClientError, Err: err}}
 }
 
 func isNetworkError(err error) bool {

@@ -24,6 +24,29 @@ const (
 	SettingTranslationMaxBackoff     = "translation.retry.max-backoff"
 	SettingTranslationHeaders        = "translation.headers"
 	SettingTranslationCapacity       = "translation.capacity"
+
+	SettingTranslationProvider          = "translation.provider"
+	SettingTranslationBatchWindow       = "translation.batch.window"
+	SettingTranslationBatchMaxSize      = "translation.batch.max-size"
+	SettingTranslationBatchMaxTokens    = "translation.batch.max-tokens"
+	SettingTranslationCacheSize         = "translation.cache.size"
+	SettingTranslationCacheTTL          = "translation.cache.ttl"
+	SettingTranslationRequestsPerMinute = "translation.requests-per-minute"
+	SettingTranslationTokensPerMinute   = "translation.tokens-per-minute"
+	SettingTranslationMaxConcurrent     = "translation.max-concurrent-requests"
+	SettingTranslationBreakerFailures   = "translation.circuit-breaker.failures"
+	SettingTranslationBreakerCooldown   = "translation.circuit-breaker.cooldown"
+	SettingTranslationSkip              = "translation.skip"
+	SettingTranslationApertiumSource    = "translation.apertium.source-language"
+	SettingTranslationPrices            = "translation.prices"
+)
+
+// Translation providers (translation.provider).
+const (
+	ProviderAuto     = "auto"     // openai when a key or base URL is set, else none
+	ProviderOpenAI   = "openai"   // any OpenAI-compatible Chat Completions endpoint
+	ProviderApertium = "apertium" // the offline Apertium engine
+	ProviderNone     = "none"     // TRANSLATE returns NULL (said once)
 )
 
 // Defaults of the translation settings. The API key and base URL default to
@@ -34,7 +57,19 @@ const (
 	DefaultTranslationMaxRetries     = 3
 	DefaultTranslationInitialBackoff = 200 * time.Millisecond
 	DefaultTranslationMaxBackoff     = 10 * time.Second
-	DefaultTranslationCapacity       = 100
+	// DefaultTranslationCapacity is the rows in flight per TRANSLATE
+	// operator: with batching most of them wait in a batch or on a shared
+	// request, not each on a connection of its own. At 2,000 rows/s and a
+	// 300 ms LLM about 700 are in flight.
+	DefaultTranslationCapacity        = 1000
+	DefaultTranslationBatchWindow     = 50 * time.Millisecond
+	DefaultTranslationBatchMaxSize    = 32
+	DefaultTranslationBatchMaxTokens  = 4000
+	DefaultTranslationCacheSize       = 100_000
+	DefaultTranslationCacheTTL        = 24 * time.Hour
+	DefaultTranslationMaxConcurrent   = 16
+	DefaultTranslationBreakerFailures = 5
+	DefaultTranslationBreakerCooldown = 30 * time.Second
 	// OpenAIDefaultBaseURL is used when neither translation.base-url nor
 	// OPENAI_BASE_URL is set.
 	OpenAIDefaultBaseURL = "https://api.openai.com/v1/"
@@ -57,7 +92,21 @@ var TranslationSettings = []TranslationSetting{
 	{SettingTranslationInitialBackoff, "200 ms", "first retry backoff; doubles per retry, with jitter"},
 	{SettingTranslationMaxBackoff, "10 s", "upper bound of the exponential backoff (Retry-After is honoured beyond it)"},
 	{SettingTranslationHeaders, "", "extra HTTP headers, 'k1=v1;k2=v2' (e.g. Azure's api-key)"},
-	{SettingTranslationCapacity, strconv.Itoa(DefaultTranslationCapacity), "maximum TRANSLATE calls in flight per operator"},
+	{SettingTranslationCapacity, strconv.Itoa(DefaultTranslationCapacity), "maximum rows waiting for TRANSLATE per operator (in a batch, on a request or in a retry)"},
+	{SettingTranslationProvider, ProviderAuto, "auto | openai | apertium | none; auto is openai when a key or base URL is set, else none"},
+	{SettingTranslationBatchWindow, "50 ms", "how long the first text of a batch waits for others into the same language and model (0: no batching)"},
+	{SettingTranslationBatchMaxSize, strconv.Itoa(DefaultTranslationBatchMaxSize), "most texts in one request"},
+	{SettingTranslationBatchMaxTokens, strconv.Itoa(DefaultTranslationBatchMaxTokens), "most estimated input tokens of texts in one request"},
+	{SettingTranslationCacheSize, strconv.Itoa(DefaultTranslationCacheSize), "translations kept per job (least recently used go first; 0: no cache)"},
+	{SettingTranslationCacheTTL, "24 h", "how long a cached translation is reused"},
+	{SettingTranslationRequestsPerMinute, "0", "requests per minute per model (0: no limit); requests wait for the budget instead of drawing 429s"},
+	{SettingTranslationTokensPerMinute, "0", "estimated tokens per minute per model (0: no limit)"},
+	{SettingTranslationMaxConcurrent, strconv.Itoa(DefaultTranslationMaxConcurrent), "requests in flight to the provider per job"},
+	{SettingTranslationBreakerFailures, strconv.Itoa(DefaultTranslationBreakerFailures), "consecutive failed attempts (5xx, timeouts, connection errors) that open the circuit breaker (0: never)"},
+	{SettingTranslationBreakerCooldown, "30 s", "how long an open breaker refuses calls (NULL at once, counted) before one probe request"},
+	{SettingTranslationSkip, "true", "no call for empty text, text of only emoji/URLs/@mentions, or text detected to be in the target language already"},
+	{SettingTranslationApertiumSource, "en", "source language for the apertium provider when it cannot be detected"},
+	{SettingTranslationPrices, "", "USD per million input/output tokens by model, 'model=in/out;...', over the built-in table (gpt-4o-mini=0.15/0.60, ...)"},
 }
 
 // ErrTranslateSetting is wrapped by ParseTranslateConfig for a bad value.
@@ -74,12 +123,27 @@ type TranslateConfig struct {
 	MaxBackoff     time.Duration
 	Headers        map[string]string
 	Capacity       int
+
+	Provider       string // one of the Provider* constants, resolved (never auto)
+	BatchWindow    time.Duration
+	BatchMaxSize   int
+	BatchMaxTokens int
+	CacheSize      int
+	CacheTTL       time.Duration
+	RequestsPerMin int
+	TokensPerMin   int
+	MaxConcurrent  int
+	BreakerFails   int
+	BreakerCool    time.Duration
+	Skip           bool
+	ApertiumSource string
+	Prices         map[string]ModelPrice
 }
 
 // HasProvider reports whether an LLM endpoint is configured. A base URL
 // without a key is a provider (Ollama, vLLM); neither is not: TRANSLATE then
 // returns NULL rather than calling OpenAI anonymously.
-func (c TranslateConfig) HasProvider() bool { return c.APIKey != "" || c.BaseURL != "" }
+func (c TranslateConfig) HasProvider() bool { return c.Provider != ProviderNone }
 
 // EffectiveBaseURL is the base URL requests go to.
 func (c TranslateConfig) EffectiveBaseURL() string {
@@ -112,6 +176,17 @@ func ParseTranslateConfig(settings map[string]string) (TranslateConfig, error) {
 		InitialBackoff: DefaultTranslationInitialBackoff,
 		MaxBackoff:     DefaultTranslationMaxBackoff,
 		Capacity:       DefaultTranslationCapacity,
+		BatchWindow:    DefaultTranslationBatchWindow,
+		BatchMaxSize:   DefaultTranslationBatchMaxSize,
+		BatchMaxTokens: DefaultTranslationBatchMaxTokens,
+		CacheSize:      DefaultTranslationCacheSize,
+		CacheTTL:       DefaultTranslationCacheTTL,
+		MaxConcurrent:  DefaultTranslationMaxConcurrent,
+		BreakerFails:   DefaultTranslationBreakerFailures,
+		BreakerCool:    DefaultTranslationBreakerCooldown,
+		Skip:           true,
+		ApertiumSource: "en",
+		Provider:       ProviderAuto,
 	}
 	var errs []error
 	if v, ok := translateSetting(settings, SettingTranslationModel); ok && strings.TrimSpace(v) != "" {
@@ -130,6 +205,9 @@ func ParseTranslateConfig(settings map[string]string) (TranslateConfig, error) {
 		{SettingTranslationTimeout, &c.Timeout},
 		{SettingTranslationInitialBackoff, &c.InitialBackoff},
 		{SettingTranslationMaxBackoff, &c.MaxBackoff},
+		{SettingTranslationBatchWindow, &c.BatchWindow},
+		{SettingTranslationCacheTTL, &c.CacheTTL},
+		{SettingTranslationBreakerCooldown, &c.BreakerCool},
 	}
 	for _, d := range durations {
 		v, ok := translateSetting(settings, d.name)
@@ -153,6 +231,13 @@ func ParseTranslateConfig(settings map[string]string) (TranslateConfig, error) {
 	}{
 		{SettingTranslationMaxRetries, &c.MaxRetries, 0},
 		{SettingTranslationCapacity, &c.Capacity, 1},
+		{SettingTranslationBatchMaxSize, &c.BatchMaxSize, 1},
+		{SettingTranslationBatchMaxTokens, &c.BatchMaxTokens, 1},
+		{SettingTranslationCacheSize, &c.CacheSize, 0},
+		{SettingTranslationRequestsPerMinute, &c.RequestsPerMin, 0},
+		{SettingTranslationTokensPerMinute, &c.TokensPerMin, 0},
+		{SettingTranslationMaxConcurrent, &c.MaxConcurrent, 1},
+		{SettingTranslationBreakerFailures, &c.BreakerFails, 0},
 	}
 	for _, n := range ints {
 		v, ok := translateSetting(settings, n.name)
@@ -172,6 +257,39 @@ func ParseTranslateConfig(settings map[string]string) (TranslateConfig, error) {
 			errs = append(errs, err)
 		}
 		c.Headers = h
+	}
+	if v, ok := translateSetting(settings, SettingTranslationSkip); ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w %s = '%s': want true or false", ErrTranslateSetting, SettingTranslationSkip, v))
+		}
+		c.Skip = b || err != nil
+	}
+	if v, ok := translateSetting(settings, SettingTranslationApertiumSource); ok && strings.TrimSpace(v) != "" {
+		c.ApertiumSource = strings.TrimSpace(v)
+	}
+	c.Prices = map[string]ModelPrice{}
+	for k, v := range DefaultModelPrices {
+		c.Prices[k] = v
+	}
+	if v, ok := translateSetting(settings, SettingTranslationPrices); ok {
+		if err := parseModelPrices(v, c.Prices); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if v, ok := translateSetting(settings, SettingTranslationProvider); ok && strings.TrimSpace(v) != "" {
+		c.Provider = strings.ToLower(strings.TrimSpace(v))
+	}
+	switch c.Provider {
+	case ProviderAuto:
+		c.Provider = ProviderNone
+		if c.APIKey != "" || c.BaseURL != "" {
+			c.Provider = ProviderOpenAI
+		}
+	case ProviderOpenAI, ProviderApertium, ProviderNone:
+	default:
+		errs = append(errs, fmt.Errorf("%w %s = '%s': want auto, openai, apertium or none", ErrTranslateSetting, SettingTranslationProvider, c.Provider))
+		c.Provider = ProviderNone
 	}
 	if c.MaxBackoff < c.InitialBackoff {
 		c.MaxBackoff = c.InitialBackoff
@@ -209,4 +327,40 @@ func parseTranslateHeaders(s string) (map[string]string, error) {
 		out[k] = strings.TrimSpace(v)
 	}
 	return out, nil
+}
+
+// ModelPrice is what a model costs, in USD per million tokens.
+type ModelPrice struct{ Input, Output float64 }
+
+// DefaultModelPrices are list prices (USD per million tokens, standard
+// tier) of common translation models, for the estimated-cost metric;
+// translation.prices overrides or adds entries. A model not listed has no
+// estimated cost.
+var DefaultModelPrices = map[string]ModelPrice{
+	"gpt-4o-mini":   {0.15, 0.60},
+	"gpt-4o":        {2.50, 10.00},
+	"gpt-4.1":       {2.00, 8.00},
+	"gpt-4.1-mini":  {0.40, 1.60},
+	"gpt-4.1-nano":  {0.10, 0.40},
+	"gpt-3.5-turbo": {0.50, 1.50},
+}
+
+// parseModelPrices reads 'model=in/out;model2=in/out' into prices.
+func parseModelPrices(s string, prices map[string]ModelPrice) error {
+	for _, part := range strings.Split(s, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		model, io, ok := strings.Cut(part, "=")
+		in, out, ok2 := strings.Cut(io, "/")
+		fi, err1 := strconv.ParseFloat(strings.TrimSpace(in), 64)
+		fo, err2 := strconv.ParseFloat(strings.TrimSpace(out), 64)
+		if !ok || !ok2 || err1 != nil || err2 != nil || fi < 0 || fo < 0 || strings.TrimSpace(model) == "" {
+			return fmt.Errorf("%w %s: '%s' is not model=input/output (USD per million tokens, e.g. 'gpt-4o-mini=0.15/0.60')",
+				ErrTranslateSetting, SettingTranslationPrices, part)
+		}
+		prices[strings.TrimSpace(model)] = ModelPrice{fi, fo}
+	}
+	return nil
 }

@@ -108,8 +108,16 @@ func TestTranslateSeedExample(t *testing.T) {
 	if auth := reqs[0].Header.Get("Authorization"); auth != "" {
 		t.Errorf("no key configured, yet Authorization %q was sent", auth)
 	}
-	if st := udf.TranslateStats(job); st != (udf.Stats{Calls: 1}) {
+	if st := udf.TranslateStats(job); st.Calls != 1 || st.Failures != 0 || st.Requests != 1 || st.Texts != 1 ||
+		st.CacheMisses != 1 || st.InputTokens == 0 || st.CostUSD <= 0 || st.Provider != "openai" {
 		t.Errorf("stats %+v", st)
+	}
+	// the same call again is served by the cache
+	if v, err := call(t, context.Background(), c, str("Hello world!"), str("es")); err != nil || v.Str() != "¡Hola mundo!" || srv.Calls() != 1 {
+		t.Errorf("second call: %v, %v after %d requests", v, err, srv.Calls())
+	}
+	if st := udf.TranslateStats(job); st.CacheHits != 1 || st.Calls != 2 {
+		t.Errorf("stats after a cache hit %+v", st)
 	}
 }
 
@@ -259,6 +267,7 @@ func TestTranslateModelOverrideAndHeaders(t *testing.T) {
 	defer srv.Close()
 	c, _, _ := newCaller(t, fastSettings(srv,
 		udf.SettingTranslationAPIKey, "sk-fake",
+		udf.SettingTranslationCacheSize, "0", // every case reaches the server
 		"TRANSLATION.MODELNAME", "model-from-setting",
 		udf.SettingTranslationHeaders, "X-Tenant=acme; api-key=azure-123"))
 	tests := []struct {
@@ -298,10 +307,12 @@ func TestTranslateWrongKeyIsNotRetried(t *testing.T) {
 	}
 }
 
+// TestTranslateConcurrentCalls: without batching, calls run concurrently
+// (up to translation.max-concurrent-requests) and each gets its answer.
 func TestTranslateConcurrentCalls(t *testing.T) {
 	srv := llmtest.New(llmtest.WithLatency(20 * time.Millisecond))
 	defer srv.Close()
-	c, job, _ := newCaller(t, fastSettings(srv))
+	c, job, _ := newCaller(t, fastSettings(srv, udf.SettingTranslationBatchWindow, "0"))
 	const n = 50
 	var wg sync.WaitGroup
 	got := make([]string, n)
@@ -321,7 +332,7 @@ func TestTranslateConcurrentCalls(t *testing.T) {
 			t.Errorf("result %d = %q, want %q", i, s, want)
 		}
 	}
-	if srv.MaxInFlight() < 10 {
+	if srv.MaxInFlight() < 10 || srv.MaxInFlight() > udf.DefaultTranslationMaxConcurrent {
 		t.Errorf("only %d calls were in flight at once: Call does not run asynchronously", srv.MaxInFlight())
 	}
 	if st := udf.TranslateStats(job); st.Calls != n || st.InFlight != 0 {
@@ -407,7 +418,7 @@ func TestTranslateMetrics(t *testing.T) {
 		t.Fatal(err) // 500, then ok
 	}
 	srv.Fail(llmtest.Status(400))
-	if _, err := call(t, context.Background(), c, str("Hello world!"), str("es")); err == nil {
+	if _, err := call(t, context.Background(), c, str("How are you?"), str("es")); err == nil {
 		t.Fatal("400 should fail")
 	}
 	families, err := prometheus.DefaultGatherer.Gather()

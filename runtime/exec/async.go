@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,7 +88,7 @@ func newAsync(n *plan.Node, bc *BuildContext) (runtime.Operator, error) {
 	}
 	a := &asyncOp{
 		cfg: cfg, fn: fn, capacity: cfg.Capacity, timeout: cfg.Timeout,
-		env:  udf.Env{JobID: bc.JobID, Settings: settings, Logf: bc.Options.Logf},
+		env:  udf.Env{JobID: bc.JobID, Settings: settings, Logf: bc.Options.Logf, StateDir: functionStateDir(bc.Options.CheckpointDir, cfg.Function)},
 		wake: make(chan struct{}, 1),
 	}
 	if a.capacity <= 0 {
@@ -94,6 +96,15 @@ func newAsync(n *plan.Node, bc *BuildContext) (runtime.Operator, error) {
 	}
 	a.reuse = min(a.timeout/10, 10*time.Millisecond)
 	return a, nil
+}
+
+// functionStateDir is where an async function of a job keeps state of its
+// own across restarts: beside the job's checkpoints.
+func functionStateDir(checkpointDir, function string) string {
+	if checkpointDir == "" {
+		return ""
+	}
+	return filepath.Join(checkpointDir, "functions", strings.ToLower(function))
 }
 
 func (a *asyncOp) setStats(s *metrics.Operator) { a.stats = s }

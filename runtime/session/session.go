@@ -717,7 +717,7 @@ func settingsTable(m map[string]string) ([]string, [][]string) {
 }
 
 func jobsTable(jobs []JobInfo) ([]string, [][]string) {
-	cols := []string{"id", "name", "state", "uptime", "rows in", "rows out", "dead-lettered", "watermark lag", "checkpoints", "last checkpoint", "error"}
+	cols := []string{"id", "name", "state", "uptime", "rows in", "rows out", "dead-lettered", "watermark lag", "checkpoints", "last checkpoint", "translate", "error"}
 	var rows [][]string
 	for _, j := range jobs {
 		st := j.Status
@@ -751,7 +751,7 @@ func jobsTable(jobs []JobInfo) ([]string, [][]string) {
 		}
 		rows = append(rows, []string{st.ID, st.Name, string(st.State), end.Sub(st.Started).Round(time.Second).String(),
 			fmt.Sprint(in), fmt.Sprint(out), fmt.Sprint(st.DeadLettered), lag,
-			fmt.Sprintf("%d ok, %d failed", st.CheckpointsCompleted, st.CheckpointsFailed), last, errText})
+			fmt.Sprintf("%d ok, %d failed", st.CheckpointsCompleted, st.CheckpointsFailed), last, translateSummary(udf.TranslateStats(st.ID)), errText})
 	}
 	return cols, rows
 }
@@ -778,7 +778,37 @@ func describeJob(st exec.JobStatus) string {
 		}
 		fmt.Fprintf(&b, "%-28s %12d %12d %8d  %s\n", op.Label, op.RowsIn, op.RowsOut, op.Errors, wm)
 	}
+	if ts := udf.TranslateStats(st.ID); ts.Calls > 0 || ts.InFlight > 0 {
+		fmt.Fprintf(&b, "translation (%s): %d calls, %d in flight, %d failed (NULL)\n", ts.Provider, ts.Calls, ts.InFlight, ts.Failures)
+		fmt.Fprintf(&b, "  no request needed: %.1f%% (cache %d, shared in flight %d, skipped %d; new %d)\n",
+			100*ts.HitRate(), ts.CacheHits, ts.CacheShared, ts.Skipped, ts.CacheMisses)
+		perBatch := 0.0
+		if ts.Requests > 0 {
+			perBatch = float64(ts.Texts) / float64(ts.Requests)
+		}
+		fmt.Fprintf(&b, "  requests: %d (%.1f texts each), %d retries, %d batch fallbacks, %d circuit breakers open\n",
+			ts.Requests, perBatch, ts.Retries, ts.Fallbacks, ts.CircuitOpen)
+		fmt.Fprintf(&b, "  tokens: %d in, %d out; estimated cost $%.4f\n", ts.InputTokens, ts.OutputTokens, ts.CostUSD)
+	}
 	return b.String()
+}
+
+// translateSummary is SHOW JOBS' translate column.
+func translateSummary(ts udf.Stats) string {
+	if ts.Calls == 0 && ts.InFlight == 0 {
+		return "-"
+	}
+	out := fmt.Sprintf("%d calls, %.0f%% no request, %d req", ts.Calls, 100*ts.HitRate(), ts.Requests)
+	if ts.Failures > 0 {
+		out += fmt.Sprintf(", %d NULL", ts.Failures)
+	}
+	if ts.CostUSD > 0 {
+		out += fmt.Sprintf(", $%.4f", ts.CostUSD)
+	}
+	if ts.CircuitOpen > 0 {
+		out += ", breaker open"
+	}
+	return out
 }
 
 // Completions lists keywords, object names and column names, for the
