@@ -67,7 +67,7 @@ const (
 	DefaultTranslationBatchMaxTokens  = 4000
 	DefaultTranslationCacheSize       = 100_000
 	DefaultTranslationCacheTTL        = 24 * time.Hour
-	DefaultTranslationMaxConcurrent   = 16
+	DefaultTranslationMaxConcurrent   = 64
 	DefaultTranslationBreakerFailures = 5
 	DefaultTranslationBreakerCooldown = 30 * time.Second
 	// OpenAIDefaultBaseURL is used when neither translation.base-url nor
