@@ -1,13 +1,24 @@
 // Package llmtest is an in-process fake of an OpenAI-compatible Chat
 // Completions server, for tests and benchmarks of TRANSLATE. It translates
 // deterministically (a small dictionary of real translations, otherwise
-// "[<lang>] <text>"), and can be told to be slow, to fail in scripted ways
-// (429 with Retry-After, 500, hanging, malformed JSON) and to check a key.
+// "[<lang>] <text>"), both udf's single-text prompt (udf.TranslatePrompt)
+// and its batch prompt (udf.TranslateBatchPrompt, answered with
+// udf.FormatTranslateBatchAnswer). It can be told to be slow, to fail in
+// scripted ways (429 with Retry-After, 500, hanging, malformed JSON, batch
+// answers of the wrong length or in prose), to rate-limit like OpenAI, to be
+// down (503) and to check a key.
+//
+// For every request the server decides, in this order: down (503, see
+// SetDown); rejected (bad key 401, bad body or no model 400); over the rate
+// limit (429, see WithRateLimit); the hooks, then the fault script; else a
+// normal answer. Down, rejected and rate-limited requests neither run the
+// hooks nor consume the script.
 package llmtest
 
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -33,7 +44,18 @@ const (
 	FaultHang
 	// FaultMalformed answers 200 with a truncated JSON body.
 	FaultMalformed
+	// FaultBatchWrongLength answers a batch request with a valid completion
+	// whose content is the batch answer with its last item left out. It
+	// applies to batch requests only (see Server.Fail).
+	FaultBatchWrongLength
+	// FaultBatchNotJSON answers a batch request with a valid completion whose
+	// content is prose listing the translations, not JSON: a model ignoring
+	// its instructions. It applies to batch requests only (see Server.Fail).
+	FaultBatchNotJSON
 )
+
+// batchOnly reports whether k is a fault that only a batch request can get.
+func (k FaultKind) batchOnly() bool { return k == FaultBatchWrongLength || k == FaultBatchNotJSON }
 
 // Fault is one scripted misbehaviour.
 type Fault struct {
@@ -64,6 +86,16 @@ func Hang() Fault { return Fault{Kind: FaultHang} }
 // Malformed answers 200 with a body that is not valid JSON.
 func Malformed() Fault { return Fault{Kind: FaultMalformed} }
 
+// BatchWrongLength answers the next batch request with a JSON array one item
+// short (valid JSON, valid ids, the last text missing). Single-text requests
+// pass it by: see Server.Fail.
+func BatchWrongLength() Fault { return Fault{Kind: FaultBatchWrongLength} }
+
+// BatchNotJSON answers the next batch request with prose instead of the JSON
+// array ("Sure! Here are the translations: 1. ..."). Single-text requests
+// pass it by: see Server.Fail.
+func BatchNotJSON() Fault { return Fault{Kind: FaultBatchNotJSON} }
+
 // Repeat returns n copies of f, for Server.Fail.
 func Repeat(n int, f Fault) []Fault {
 	out := make([]Fault, n)
@@ -75,19 +107,34 @@ func Repeat(n int, f Fault) []Fault {
 
 // Request is one Chat Completions call as the server saw it.
 type Request struct {
-	N      int    // 1-based call number
-	Path   string // "/chat/completions" or "/v1/chat/completions"
-	Model  string
-	Lang   string // target language read from the prompt ("" if not in udf's format)
-	Text   string // text to translate (the last user message)
+	N     int    // 1-based call number
+	Path  string // "/chat/completions" or "/v1/chat/completions"
+	Model string
+	Lang  string // target language read from the prompt ("" if not in udf's format)
+	// Text is the text to translate: for a single-text request (or one not
+	// in udf's format) the user message; for a batch, its texts joined with
+	// "\n" (so a batch of one has Text == Texts[0]). Match on Texts to see
+	// what a batch carried.
+	Text string
+	// Texts are all the texts of the request, in order: one for a
+	// single-text request (or one not in udf's format), n for a batch.
+	Texts []string
+	// Batch is true for a request in udf's batch prompt format, whatever its
+	// number of texts.
+	Batch  bool
 	Header http.Header
-	Fault  FaultKind // what the server did
-	At     time.Time
+	// Fault is what the server did: FaultStatus when down, FaultRateLimit
+	// when over the rate limit, the hook's or script's fault, FaultNone for
+	// a normal answer (and for a rejected request: 401/400).
+	Fault FaultKind
+	At    time.Time
 }
 
-// Hook runs for every call before the fault script; a non-nil result is
-// the fault for this call (FaultNone: answer normally) and the script is not
-// consumed. A hook may block, e.g. to hold calls until a test lets them go.
+// Hook runs for every call (down, rejected and rate-limited ones excepted)
+// before the fault script; a non-nil result is the fault for this call
+// (FaultNone: answer normally) and the script is not consumed. A batch-only
+// fault returned for a single-text request answers normally. A hook may
+// block, e.g. to hold calls until a test lets them go.
 type Hook func(Request) *Fault
 
 // Option configures a Server.
@@ -113,6 +160,11 @@ func WithTranslation(lang, text, out string) Option {
 // WithMaxHang bounds how long a FaultHang call waits (default one minute).
 func WithMaxHang(d time.Duration) Option { return func(s *Server) { s.maxHang = d } }
 
+// WithRateLimit limits the server to requestsPerSecond (see SetRateLimit).
+func WithRateLimit(requestsPerSecond float64, retryAfter time.Duration) Option {
+	return func(s *Server) { s.SetRateLimit(requestsPerSecond, retryAfter) }
+}
+
 // Server is the fake. All methods are safe for concurrent use.
 type Server struct {
 	ts      *httptest.Server
@@ -120,6 +172,7 @@ type Server struct {
 	maxHang time.Duration
 	dict    map[string]string
 	latency atomic.Int64
+	down    atomic.Bool
 	closing chan struct{}
 	once    sync.Once
 
@@ -132,11 +185,39 @@ type Server struct {
 	maxInFlight int
 	promptToks  int64
 	complToks   int64
+	textCalls   map[string]int // dictKey(lang, text): requests that carried it
+	textAnswers map[string]int // dictKey(lang, text): normal answers that translated it
+	textsOK     int
+	batchSizes  []int
+	limit       bucket
+	rateLimited int
+}
+
+// bucket is a token bucket: rate tokens a second, at most burst of them.
+type bucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+	retryAfter          time.Duration
+}
+
+// take takes a token if there is one; else it says how long until there is.
+func (b *bucket) take(now time.Time) (ok bool, wait time.Duration) {
+	if b.rate <= 0 {
+		return true, 0
+	}
+	b.tokens = min(b.burst, b.tokens+b.rate*now.Sub(b.last).Seconds())
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
 }
 
 // New starts a server on a loopback port. Close it when done.
 func New(opts ...Option) *Server {
-	s := &Server{dict: map[string]string{}, maxHang: time.Minute, closing: make(chan struct{})}
+	s := &Server{dict: map[string]string{}, maxHang: time.Minute, closing: make(chan struct{}),
+		textCalls: map[string]int{}, textAnswers: map[string]int{}}
 	for k, v := range builtinDictionary {
 		s.dict[k] = v
 	}
@@ -161,6 +242,13 @@ func (s *Server) Close() {
 }
 
 // Fail appends faults to the script: the next calls get them, in order.
+//
+// A batch-only fault (BatchWrongLength, BatchNotJSON) at the head of the
+// script waits for a batch request: a single-text request that finds it
+// there answers normally and consumes nothing (not the faults behind it
+// either), so order is kept. Thus Fail(BatchNotJSON()) means "the next batch
+// answer is malformed", however many single-text calls come first, and the
+// single-text calls a client falls back to afterwards succeed.
 func (s *Server) Fail(faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -176,6 +264,70 @@ func (s *Server) OnRequest(h Hook) {
 
 // SetLatency changes the delay of every answer.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+
+// SetDown takes the server down (true) or brings it back (false). While
+// down, every request is answered 503 at once (no latency, no hooks, the
+// script untouched); it is counted in Calls, TextCalls and Requests.
+func (s *Server) SetDown(down bool) { s.down.Store(down) }
+
+// SetRateLimit limits the server to requestsPerSecond, as OpenAI's
+// requests-per-minute limit does: a token bucket holding one second of rate
+// (at least one request), full when set. A request beyond it is answered 429
+// at once with Retry-After (seconds, rounded up) and retry-after-ms of
+// retryAfter, or, if retryAfter is 0, of the time until the bucket has a
+// token again. Rate-limited requests take no token, run no hooks and do not
+// consume the script; RateLimited counts them. requestsPerSecond <= 0
+// removes the limit. Down and rejected (401/400) requests are not limited.
+func (s *Server) SetRateLimit(requestsPerSecond float64, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	burst := max(requestsPerSecond, 1)
+	s.limit = bucket{rate: requestsPerSecond, burst: burst, tokens: burst, last: time.Now(), retryAfter: retryAfter}
+}
+
+// RateLimited is the number of requests the rate limit answered 429 (the
+// faults of the script and of hooks are not counted).
+func (s *Server) RateLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rateLimited
+}
+
+// TextCalls is how many requests carried text for lang (single-text and
+// batch requests alike; faulted, rate-limited, rejected and down ones
+// included: the attempts). lang is matched case-insensitively, as written in
+// the prompt (no region fallback).
+func (s *Server) TextCalls(lang, text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.textCalls[dictKey(lang, text)]
+}
+
+// TextAnswers is how many normal answers translated text for lang: like
+// TextCalls but only requests answered 200 with a well-formed translation
+// (not faulted, not a BatchWrongLength/BatchNotJSON answer). A test that no
+// row was lost or paid twice checks it is exactly 1.
+func (s *Server) TextAnswers(lang, text string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.textAnswers[dictKey(lang, text)]
+}
+
+// Texts is the total number of texts in normal answers: 1 per single-text
+// answer, n per batch of n (faulted and malformed batch answers excluded).
+func (s *Server) Texts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.textsOK
+}
+
+// BatchSizes returns the number of texts of every batch-format request, in
+// arrival order, faulted ones included. Single-text requests are not listed.
+func (s *Server) BatchSizes() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.batchSizes...)
+}
 
 // Calls is the number of Chat Completions requests received, faulted ones included.
 func (s *Server) Calls() int {
@@ -288,18 +440,52 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 			user = messageText(m.Content)
 		}
 	}
-	lang, text, ok := udf.ParseTranslatePrompt(system, user)
-	if !ok {
-		lang, text = "", user
+	lang, texts, batch := udf.ParseTranslateBatchPrompt(system, user)
+	ok := batch
+	if !batch {
+		var text string
+		lang, text, ok = udf.ParseTranslatePrompt(system, user)
+		if !ok {
+			lang, text = "", user
+		}
+		texts = []string{text}
 	}
-	req := Request{Path: r.URL.Path, Model: body.Model, Lang: lang, Text: text, Header: r.Header.Clone(), At: time.Now()}
+	req := Request{Path: r.URL.Path, Model: body.Model, Lang: lang, Text: strings.Join(texts, "\n"), Texts: texts,
+		Batch: batch, Header: r.Header.Clone(), At: time.Now()}
+
+	// A rejected request does not consume the fault script.
+	rejected := s.apiKey != "" && r.Header.Get("Authorization") != "Bearer "+s.apiKey ||
+		decodeErr != nil || body.Model == ""
+	down := s.down.Load()
 
 	s.mu.Lock()
 	s.calls++
 	req.N = s.calls
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)
+	for _, t := range texts {
+		s.textCalls[dictKey(lang, t)]++
+	}
+	if batch {
+		s.batchSizes = append(s.batchSizes, len(texts))
+	}
+	limited, wait := false, time.Duration(0)
+	if !down && !rejected {
+		var allowed bool
+		allowed, wait = s.limit.take(req.At)
+		limited = !allowed
+	}
+	retryAfter := s.limit.retryAfter
 	hooks := append([]Hook(nil), s.hooks...)
+	switch {
+	case down:
+		req.Fault = FaultStatus
+		s.requests = append(s.requests, req)
+	case limited:
+		req.Fault = FaultRateLimit
+		s.rateLimited++
+		s.requests = append(s.requests, req)
+	}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -307,9 +493,20 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	// A rejected request does not consume the fault script.
-	rejected := s.apiKey != "" && r.Header.Get("Authorization") != "Bearer "+s.apiKey ||
-		decodeErr != nil || body.Model == ""
+	if down {
+		writeError(w, http.StatusServiceUnavailable, "server_error", "", "The server is overloaded or not ready yet.")
+		return
+	}
+	if limited {
+		if retryAfter <= 0 {
+			retryAfter = wait
+		}
+		w.Header().Set("Retry-After", fmt.Sprint(int64(math.Ceil(retryAfter.Seconds()))))
+		w.Header().Set("retry-after-ms", fmt.Sprint(int64(math.Ceil(float64(retryAfter)/float64(time.Millisecond)))))
+		writeError(w, http.StatusTooManyRequests, "requests", "rate_limit_exceeded", "Rate limit reached for requests.")
+		return
+	}
+
 	var fault *Fault
 	for _, h := range hooks {
 		if rejected {
@@ -321,10 +518,14 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Lock()
-	if fault == nil && !rejected && len(s.script) > 0 {
+	// A batch-only fault at the head of the script waits for a batch.
+	if fault == nil && !rejected && len(s.script) > 0 && (batch || !s.script[0].Kind.batchOnly()) {
 		f := s.script[0]
 		s.script = s.script[1:]
 		fault = &f
+	}
+	if fault != nil && fault.Kind.batchOnly() && !batch {
+		fault = nil // a hook's batch fault on a single-text request: answer normally
 	}
 	if fault != nil {
 		req.Fault = fault.Kind
@@ -355,7 +556,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "you must provide a model parameter")
 		return
 	}
+	kind := FaultNone
 	if fault != nil {
+		kind = fault.Kind
 		switch fault.Kind {
 		case FaultRateLimit:
 			if fault.RetryAfter != "" {
@@ -387,15 +590,37 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	out := s.Translation(lang, text)
-	if !ok {
-		out = text // not our prompt format: echo, the least surprising answer
+	var out string
+	switch {
+	case batch:
+		outs := make([]string, len(texts))
+		for i, t := range texts {
+			outs[i] = s.Translation(lang, t)
+		}
+		switch kind {
+		case FaultBatchWrongLength:
+			out = udf.FormatTranslateBatchAnswer(outs[:max(len(outs)-1, 0)])
+		case FaultBatchNotJSON:
+			out = proseAnswer(outs)
+		default:
+			out = udf.FormatTranslateBatchAnswer(outs)
+		}
+	case ok:
+		out = s.Translation(lang, texts[0])
+	default:
+		out = user // not our prompt format: echo, the least surprising answer
 	}
 	promptToks := int64(countTokens(system) + countTokens(user))
 	complToks := int64(countTokens(out))
 	s.mu.Lock()
 	s.promptToks += promptToks
 	s.complToks += complToks
+	if !kind.batchOnly() {
+		s.textsOK += len(texts)
+		for _, t := range texts {
+			s.textAnswers[dictKey(lang, t)]++
+		}
+	}
 	s.mu.Unlock()
 	resp := map[string]any{
 		"id":      fmt.Sprintf("chatcmpl-fake-%d", req.N),
@@ -416,6 +641,17 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// proseAnswer is a batch answer from a model that ignored the JSON format:
+// a numbered list in prose.
+func proseAnswer(translations []string) string {
+	var b strings.Builder
+	b.WriteString("Sure! Here are the translations:\n")
+	for i, t := range translations {
+		fmt.Fprintf(&b, "\n%d. %s", i+1, t)
+	}
+	return b.String()
 }
 
 // countTokens approximates tokens as words, at least one for non-empty text.
