@@ -46,6 +46,13 @@ func (b *tokenBucket) reserve(now time.Time, n float64) time.Duration {
 	return time.Duration(-b.level / b.rate * float64(time.Second))
 }
 
+// setRate changes the rate (units per second) and the burst, keeping the
+// level within the new burst.
+func (b *tokenBucket) setRate(perSecond, burst float64) {
+	b.rate, b.burst = perSecond, burst
+	b.level = min(b.level, burst)
+}
+
 // refund gives back n units (a reservation whose request was not sent).
 func (b *tokenBucket) refund(n float64) {
 	if b.rate != 0 {
@@ -62,6 +69,17 @@ type modelBudget struct {
 	tokens   *tokenBucket
 	paused   time.Time // no request before this
 	breaker  circuitBreaker
+	limit    float64 // the configured requests/s (0: none), a ceiling for adaptive
+
+	// adaptive is the request rate learned from 429s (AIMD): nil until the
+	// first 429; cut to 80% of the rate that worked at each 429 (at most
+	// once a second), raised by about one request per second every
+	// second while requests succeed. So a provider's limit that the
+	// settings do not know is found instead of hammered.
+	adaptive *tokenBucket
+	okCount  int       // successes since okSince
+	okSince  time.Time // start of the current measurement
+	lastCut  time.Time
 }
 
 func newModelBudget(cfg TranslateConfig) *modelBudget {
@@ -69,13 +87,72 @@ func newModelBudget(cfg TranslateConfig) *modelBudget {
 		requests: newTokenBucket(cfg.RequestsPerMin),
 		tokens:   newTokenBucket(cfg.TokensPerMin),
 		breaker:  circuitBreaker{threshold: cfg.BreakerFails, cooldown: cfg.BreakerCool},
+		limit:    float64(cfg.RequestsPerMin) / 60,
 	}
+}
+
+// minAdaptiveRate is the least request rate 429s can cut the budget to.
+const minAdaptiveRate = 0.2
+
+// rateLimited notes a 429: the first of a second cuts the adaptive rate.
+func (m *modelBudget) rateLimited() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	if now.Sub(m.lastCut) < time.Second {
+		return // one cut per second: a burst of 429s is one signal
+	}
+	window := max(time.Second, now.Sub(m.okSince))
+	if m.okSince.IsZero() {
+		window = time.Second
+	}
+	worked := float64(m.okCount) / window.Seconds()
+	switch {
+	case m.adaptive != nil:
+		rate := max(minAdaptiveRate, 0.8*min(worked, m.adaptive.rate))
+		m.adaptive.setRate(rate, max(1, rate/5))
+	case m.okCount > 0:
+		rate := max(minAdaptiveRate, 0.8*worked)
+		m.adaptive = &tokenBucket{rate: rate, burst: max(1, rate/5), level: max(1, rate/5)}
+	default:
+		// no request has worked yet: nothing to learn a rate from; the
+		// pause (Retry-After or backoff) is all there is
+	}
+	m.okCount, m.okSince, m.lastCut = 0, now, now
+}
+
+// succeeded notes a request the provider answered.
+func (m *modelBudget) succeeded() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.okSince.IsZero() {
+		m.okSince = time.Now()
+	}
+	m.okCount++
+	if a := m.adaptive; a != nil {
+		rate := a.rate + 1/a.rate // +1/s per second of successes
+		if m.limit > 0 {
+			rate = min(rate, m.limit)
+		}
+		a.setRate(rate, max(1, rate/5))
+	}
+}
+
+// adaptiveRate is the learned request rate (0: none yet).
+func (m *modelBudget) adaptiveRate() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.adaptive == nil {
+		return 0
+	}
+	return m.adaptive.rate
 }
 
 // wait blocks until one request of about tokens tokens is within the
 // budget, and returns how long it waited.
 func (m *modelBudget) wait(ctx context.Context, tokens int) (time.Duration, error) {
 	start := time.Now()
+	reserved := false
 	for {
 		m.mu.Lock()
 		now := time.Now()
@@ -87,7 +164,15 @@ func (m *modelBudget) wait(ctx context.Context, tokens int) (time.Duration, erro
 			}
 			continue
 		}
+		if reserved {
+			m.mu.Unlock()
+			return time.Since(start), nil
+		}
 		d := max(m.requests.reserve(now, 1), m.tokens.reserve(now, float64(tokens)))
+		if m.adaptive != nil {
+			d = max(d, m.adaptive.reserve(now, 1))
+		}
+		reserved = true
 		m.mu.Unlock()
 		if d == 0 {
 			return time.Since(start), nil
@@ -96,10 +181,13 @@ func (m *modelBudget) wait(ctx context.Context, tokens int) (time.Duration, erro
 			m.mu.Lock()
 			m.requests.refund(1)
 			m.tokens.refund(float64(tokens))
+			if m.adaptive != nil {
+				m.adaptive.refund(1)
+			}
 			m.mu.Unlock()
 			return time.Since(start), err
 		}
-		return time.Since(start), nil
+		// a 429 may have paused the model while this request waited
 	}
 }
 

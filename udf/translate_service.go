@@ -376,6 +376,8 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 		}
 	}
 	var spentIn, spentOut int64
+	rateLimitedAttempts := 0
+	var last *TranslateError // the previous attempt's failure
 	for attempt := 1; ; attempt++ {
 		if budgeted {
 			if !budget.allow() {
@@ -395,7 +397,13 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 			}
 			if err != nil {
 				budget.record(FailureCanceled, true) // frees a half-open probe
-				return providerResult{}, contextFailure(ctx, model, attempt-1, nil)
+				if last != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					// the deadline passed while waiting to retry: the
+					// cause is the last failure, not the wait
+					last.Err = fmt.Errorf("%w (the call deadline passed while waiting to retry)", last.Err)
+					return providerResult{}, last
+				}
+				return providerResult{}, contextFailure(ctx, model, attempt-1, last)
 			}
 		}
 		started := time.Now()
@@ -407,6 +415,7 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 		if fail == nil {
 			s.meter.request(model, s.provider.Name(), len(texts), d, res.InputTokens, res.OutputTokens, "", false)
 			if budgeted {
+				budget.succeeded()
 				if _, closed := budget.record("", false); closed {
 					s.meter.circuit(model, false)
 					s.logf("TRANSLATE: model %s answers again; circuit breaker closed", model)
@@ -420,6 +429,7 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 		spentIn += fail.inputTokens
 		spentOut += fail.outputTokens
 		fail.err.Attempts, fail.err.Model = attempt, model
+		last = fail.err
 		if budgeted {
 			opened, closed := budget.record(fail.err.Kind, true)
 			if opened {
@@ -430,7 +440,9 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 				s.meter.circuit(model, false)
 			}
 			if fail.err.Kind == FailureRateLimited {
-				// every request of the model waits, not only this one
+				// every request of the model waits, not only this one, and
+				// the rate that drew the 429 is cut
+				budget.rateLimited()
 				wait := fail.retryAfter
 				if wait <= 0 {
 					wait = translateBackoff(s.cfg.InitialBackoff, s.cfg.MaxBackoff, attempt-1)
@@ -438,7 +450,15 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 				budget.pause(wait)
 			}
 		}
-		if !fail.retryable || attempt > s.cfg.MaxRetries || ctx.Err() != nil {
+		// A 429 is "later", not "failed": it is retried until the call's
+		// deadline (the budget makes the wait), other failures up to
+		// translation.max-retries.
+		retries := attempt - 1 - rateLimitedAttempts
+		if fail.err.Kind == FailureRateLimited && budgeted {
+			rateLimitedAttempts++
+			retries = -1
+		}
+		if !fail.retryable || retries >= s.cfg.MaxRetries || ctx.Err() != nil {
 			if ctx.Err() != nil && fail.err.Kind != FailureCanceled && fail.err.Kind != FailureTimeout {
 				return providerResult{}, contextFailure(ctx, model, attempt, fail.err)
 			}

@@ -203,3 +203,116 @@ func TestTranslateRequestBudget(t *testing.T) {
 		t.Errorf("160 requests at 20/s (burst 120) took %v, want about 2 s", d)
 	}
 }
+
+// TestTranslateBatchingCutsRequests: 300 texts into 3 languages arriving
+// together go out in batches of up to translation.batch.max-size, one
+// language per request, and every row gets its own translation.
+func TestTranslateBatchingCutsRequests(t *testing.T) {
+	srv := llmtest.New(llmtest.WithLatency(20 * time.Millisecond))
+	defer srv.Close()
+	c, job, _ := newCaller(t, fastSettings(srv, udf.SettingTranslationBatchMaxSize, "25"))
+	var wg sync.WaitGroup
+	for _, lang := range []string{"es", "fr", "de"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			texts := distinctTexts("batch", 100)
+			texts[0] = "Hello world!"
+			vals, errs := callAll(t, c, lang, texts)
+			for i := range vals {
+				if want := llmtest.Translate(lang, texts[i]); errs[i] != nil || vals[i].Str() != want {
+					t.Errorf("%s %q -> %v, %v; want %q", lang, texts[i], vals[i], errs[i], want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// 100 texts per language in batches of at most 25: at least 12 requests
+	if n := srv.Calls(); n < 12 || n > 24 {
+		t.Errorf("%d requests for 300 texts in batches of 25", n)
+	}
+	for _, r := range srv.Requests() {
+		if !r.Batch && len(srv.Requests()) > 0 && len(r.Texts) == 1 {
+			continue
+		}
+		if len(r.Texts) > 25 {
+			t.Errorf("a request carried %d texts", len(r.Texts))
+		}
+	}
+	if st := udf.TranslateStats(job); st.Texts != 300 || st.Requests != int64(srv.Calls()) {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestTranslateMalformedBatchFallsBack: a batch answer that does not match
+// its texts (one short, or prose) is retried text by text, and every row
+// still gets its correct translation.
+func TestTranslateMalformedBatchFallsBack(t *testing.T) {
+	for name, fault := range map[string]llmtest.Fault{"wrong length": llmtest.BatchWrongLength(), "not JSON": llmtest.BatchNotJSON()} {
+		t.Run(name, func(t *testing.T) {
+			srv := llmtest.New(llmtest.WithFaults(fault))
+			defer srv.Close()
+			c, job, _ := newCaller(t, fastSettings(srv, udf.SettingTranslationBatchWindow, "200 ms"))
+			texts := distinctTexts("fallback", 10)
+			vals, errs := callAll(t, c, "pt", texts)
+			for i := range vals {
+				if want := llmtest.Translate("pt", texts[i]); errs[i] != nil || vals[i].Str() != want {
+					t.Errorf("%q -> %v, %v; want %q", texts[i], vals[i], errs[i], want)
+				}
+			}
+			if sizes := srv.BatchSizes(); len(sizes) != 1 || sizes[0] != 10 {
+				t.Errorf("batch sizes %v, want one batch of 10", sizes)
+			}
+			if srv.Calls() != 11 {
+				t.Errorf("%d requests, want 1 batch + 10 single", srv.Calls())
+			}
+			for _, text := range texts {
+				if n := srv.TextAnswers("pt", text); n != 1 {
+					t.Errorf("%q answered %d times", text, n)
+				}
+			}
+			if st := udf.TranslateStats(job); st.Fallbacks != 1 || st.Failures != 0 {
+				t.Errorf("stats %+v", st)
+			}
+		})
+	}
+}
+
+// TestTranslate429StormLosesNoRow: a provider that allows 10 requests/s
+// and answers the rest with 429 + Retry-After: the job slows down (every
+// request of the model waits out the Retry-After) and every row gets its
+// translation, none NULL.
+func TestTranslate429StormLosesNoRow(t *testing.T) {
+	srv := llmtest.New(llmtest.WithRateLimit(10, 200*time.Millisecond))
+	defer srv.Close()
+	c, job, _ := newCaller(t, fastSettings(srv,
+		udf.SettingTranslationBatchWindow, "0", // one request per text: a storm
+		udf.SettingTranslationMaxRetries, "20",
+		udf.SettingTranslationMaxBackoff, "1 s"))
+	texts := distinctTexts("storm", 60)
+	start := time.Now()
+	vals, errs := callAll(t, c, "es", texts)
+	elapsed := time.Since(start)
+	for i := range vals {
+		if want := llmtest.Translate("es", texts[i]); errs[i] != nil || vals[i].Str() != want {
+			t.Errorf("%q -> %v, %v", texts[i], vals[i], errs[i])
+		}
+	}
+	st := udf.TranslateStats(job)
+	t.Logf("60 rows at a 10/s limit: %v, %d requests, %d answered 429, %d retries", elapsed, srv.Calls(), srv.RateLimited(), st.Retries)
+	if srv.RateLimited() == 0 {
+		t.Error("the storm drew no 429: the test tests nothing")
+	}
+	if elapsed < 4*time.Second {
+		t.Errorf("60 rows through a 10/s limit (burst 10) in %v: faster than the limit allows", elapsed)
+	}
+	if elapsed > 20*time.Second {
+		t.Errorf("60 rows through a 10/s limit took %v: the budget throttles far below the provider's limit", elapsed)
+	}
+	// the pause and the learned rate keep the storm from feeding itself:
+	// after the first burst (50 429s at most) few requests draw a 429;
+	// retrying each request on its own drew ten times as many
+	if srv.RateLimited() > len(texts) {
+		t.Errorf("%d 429s for %d rows", srv.RateLimited(), len(texts))
+	}
+}

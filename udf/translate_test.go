@@ -149,9 +149,6 @@ func TestTranslateRetries(t *testing.T) {
 		{name: "500 past the last retry", faults: llmtest.Repeat(4, llmtest.ServerError()),
 			settings:  []string{udf.SettingTranslationMaxRetries, "2"},
 			wantCalls: 3, wantErr: udf.ErrTranslateServerError, wantStatus: 500},
-		{name: "429 past the last retry", faults: llmtest.Repeat(4, llmtest.RateLimited(0)),
-			settings:  []string{udf.SettingTranslationMaxRetries, "1"},
-			wantCalls: 2, wantErr: udf.ErrTranslateRateLimited, wantStatus: 429},
 		{name: "hang times out every attempt", faults: llmtest.Repeat(4, llmtest.Hang()),
 			settings:  []string{udf.SettingTranslationTimeout, "100ms", udf.SettingTranslationMaxRetries, "2"},
 			wantCalls: 3, wantErr: udf.ErrTranslateTimeout, minElapsed: 300 * time.Millisecond},
@@ -198,6 +195,26 @@ func TestTranslateRetries(t *testing.T) {
 				t.Errorf("failures %d, want 1", st.Failures)
 			}
 		})
+	}
+}
+
+// TestTranslate429RetriedUntilTheDeadline: a 429 means "later", so it is
+// retried beyond translation.max-retries, until the call's deadline; then
+// the row gets NULL with the 429 as the cause.
+func TestTranslate429RetriedUntilTheDeadline(t *testing.T) {
+	srv := llmtest.New(llmtest.WithFaults(llmtest.Repeat(1000, llmtest.RateLimited(0))...))
+	defer srv.Close()
+	c, _, _ := newCaller(t, fastSettings(srv, udf.SettingTranslationMaxRetries, "1", udf.SettingTranslationTimeout, "200 ms",
+		udf.SettingTranslationMaxBackoff, "20 ms"))
+	start := time.Now()
+	v, err := call(t, context.Background(), c, str("Hello world!"), str("es"))
+	var te *udf.TranslateError
+	if !v.IsNull() || !errors.Is(err, udf.ErrTranslateRateLimited) || !errors.As(err, &te) || te.Status != 429 {
+		t.Fatalf("got %v, %v; want NULL and the 429", v, err)
+	}
+	// the deadline is 2 attempts x 200 ms + backoff: well past 2 attempts
+	if srv.Calls() <= 2 || time.Since(start) > 2*time.Second {
+		t.Errorf("%d attempts in %v", srv.Calls(), time.Since(start))
 	}
 }
 
