@@ -116,7 +116,9 @@ func (m *modelBudget) rateLimited() {
 		m.adaptive = &tokenBucket{rate: rate, burst: max(1, rate/5), level: max(1, rate/5)}
 	default:
 		// no request has worked yet: nothing to learn a rate from; the
-		// pause (Retry-After or backoff) is all there is
+		// pause (Retry-After or backoff) is all there is, and the next
+		// 429 may learn
+		return
 	}
 	m.okCount, m.okSince, m.lastCut = 0, now, now
 }
