@@ -171,6 +171,23 @@ func TestKillAndRestart(t *testing.T) {
 			}
 			t.Logf("killed after %d outputs; %d outputs in all for %d inputs: %d duplicates (at-least-once replay since the last checkpoint), 0 lost",
 				killedAt, len(outs), n, dups)
+			// Replay-safe translation: no row that had left the job before
+			// the kill made a second LLM call after the restart (its
+			// translation was journaled before the row left). Rows whose
+			// request was in flight at the kill may be asked again.
+			again := 0
+			for _, o := range outs[:killedAt] {
+				if k := llm.TextCalls("es", o.Payload.Text); k != 1 {
+					t.Errorf("%q was sent to the LLM %d times; its row had left the job before the kill", o.Payload.Text, k)
+				}
+			}
+			for i := 0; i < n; i++ {
+				if llm.TextCalls("es", fmt.Sprintf("message number %d", i)) > 1 {
+					again++
+				}
+			}
+			t.Logf("LLM: %d requests for %d texts; %d texts asked twice (in flight at the kill), none of the %d rows out before the kill",
+				llm.Calls(), n, again, killedAt)
 			if dups >= killedAt {
 				t.Errorf("the restart replayed everything (%d duplicates of %d outputs before the kill): it did not resume from the checkpoint", dups, killedAt)
 			}
