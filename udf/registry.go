@@ -44,7 +44,8 @@ type Scalar struct {
 // Env is what an async function instance gets from its job: the session
 // settings in force when the job started, and where to count things.
 type Env struct {
-	JobID    string
+	JobID    string // unique per run of a job
+	JobName  string // stable across restarts (the sink's name); the job label of metrics
 	Settings map[string]string
 	Logf     func(format string, args ...any)
 	// StateDir is a directory that survives restarts of the job (next to

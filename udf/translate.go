@@ -150,7 +150,7 @@ func newTranslateCaller(env Env) (AsyncCaller, error) {
 		}
 		c.meter = c.svc.meter
 	} else {
-		c.meter = newTranslateMeter(env.JobID, ProviderNone, cfg.Prices)
+		c.meter = newTranslateMeter(env.JobID, env.JobName, ProviderNone, cfg.Prices)
 	}
 	return c, nil
 }

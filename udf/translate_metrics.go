@@ -166,13 +166,18 @@ func TranslateStats(job string) Stats {
 
 // translateMeter counts one job's calls in Prometheus and in its Stats.
 type translateMeter struct {
-	job      string
+	job      string // the job label
 	counters *translateJobCounters
 	prices   map[string]ModelPrice
 }
 
-func newTranslateMeter(job, provider string, prices map[string]ModelPrice) *translateMeter {
-	m := &translateMeter{job: job, counters: translateCounters(job), prices: prices}
+// newTranslateMeter counts for the job with id jobID (Stats) under the
+// metrics label job (its name, stable across restarts; the id if none).
+func newTranslateMeter(jobID, job, provider string, prices map[string]ModelPrice) *translateMeter {
+	if job == "" {
+		job = jobID
+	}
+	m := &translateMeter{job: job, counters: translateCounters(jobID), prices: prices}
 	m.counters.provider.Store(provider)
 	return m
 }

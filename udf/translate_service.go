@@ -119,7 +119,7 @@ func newTranslateService(env Env, cfg TranslateConfig, logf func(string, ...any)
 	}
 	s := &translateService{
 		cfg: cfg, job: env.JobID, provider: p, logf: logf,
-		meter:   newTranslateMeter(env.JobID, p.Name(), cfg.Prices),
+		meter:   newTranslateMeter(env.JobID, env.JobName, p.Name(), cfg.Prices),
 		sem:     make(chan struct{}, cfg.MaxConcurrent),
 		flights: map[string]*translateFlight{},
 		batches: map[batchKey]*pendingBatch{},

@@ -88,7 +88,7 @@ func newAsync(n *plan.Node, bc *BuildContext) (runtime.Operator, error) {
 	}
 	a := &asyncOp{
 		cfg: cfg, fn: fn, capacity: cfg.Capacity, timeout: cfg.Timeout,
-		env:  udf.Env{JobID: bc.JobID, Settings: settings, Logf: bc.Options.Logf, StateDir: functionStateDir(bc.Options.CheckpointDir, cfg.Function)},
+		env:  udf.Env{JobID: bc.JobID, JobName: bc.JobName, Settings: settings, Logf: bc.Options.Logf, StateDir: functionStateDir(bc.Options.CheckpointDir, cfg.Function)},
 		wake: make(chan struct{}, 1),
 	}
 	if a.capacity <= 0 {
