@@ -252,8 +252,9 @@ func TestChatPipelineLLMFaults(t *testing.T) {
 			llm := llmtest.New(llmtest.WithMaxHang(5 * time.Second))
 			defer llm.Close()
 			// the first calls fail in every way; one row exhausts its retries
-			// (1 try + 3 retries all failing) and gets NULL
-			llm.Fail(llmtest.RateLimited(1), llmtest.ServerError(), llmtest.Hang(), llmtest.ServerError())
+			// (a 429, which is retried without counting, then 1 try + 3
+			// retries all failing) and gets NULL
+			llm.Fail(llmtest.RateLimited(1), llmtest.ServerError(), llmtest.Hang(), llmtest.ServerError(), llmtest.ServerError())
 			env := newPipelineEnv(t, brokers(t), llm)
 			env.extraSettingsSQL = "SET 'translation.capacity' = '1';\n"
 			var inputs []string
@@ -277,7 +278,7 @@ func TestChatPipelineLLMFaults(t *testing.T) {
 					t.Errorf("output %d translated %q", i, *o.Payload.Translated)
 				}
 			}
-			// capacity 1: the first row meets all four faults and ends NULL
+			// capacity 1: the first row meets all five faults and ends NULL
 			if outs[0].Payload.Translated != nil || nulls != 1 {
 				t.Errorf("want exactly the first row NULL, got %d NULLs (first: %v)", nulls, outs[0].Payload.Translated)
 			}
