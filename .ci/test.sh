@@ -26,6 +26,30 @@ if [[ -z "${CHATSQL_KAFKA_BROKERS:-}" ]]; then
 fi
 echo "test.sh: integration tests use Kafka at $CHATSQL_KAFKA_BROKERS"
 
+# The apertium translation provider's integration tests need Apertium and
+# its English-Spanish pair (Debian packages). Not being able to install them
+# is not fatal here: the skipped TestIntegrationApertium* tests fail CI.
+if ! command -v apertium >/dev/null 2>&1 || [[ ! -f /usr/share/apertium/modes/eng-spa.mode ]]; then
+	if command -v apt-get >/dev/null 2>&1; then
+		sudo_cmd=()
+		if ((EUID != 0)) && command -v sudo >/dev/null 2>&1; then
+			sudo_cmd=(sudo)
+		fi
+		apertium_install() {
+			"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y apertium apertium-eng-spa
+		}
+		echo "test.sh: installing Apertium (apertium apertium-eng-spa)"
+		if ! apertium_log="$(apertium_install 2>&1)"; then
+			"${sudo_cmd[@]}" apt-get update >/dev/null 2>&1 || true
+			apertium_log="$(apertium_install 2>&1)" || true
+		fi
+	fi
+	if ! command -v apertium >/dev/null 2>&1 || [[ ! -f /usr/share/apertium/modes/eng-spa.mode ]]; then
+		echo "test.sh: WARNING: Apertium is not installed and could not be installed (apt-get install apertium apertium-eng-spa); the TestIntegrationApertium* tests will be skipped" >&2
+		if [[ -n "${apertium_log:-}" ]]; then tail -n 5 <<<"$apertium_log" >&2; fi
+	fi
+fi
+
 start=$SECONDS
 unformatted="$(find . -name '*.go' -not -path './.ci/cache/*' -not -path './.git/*' -print0 | xargs -0 -r gofmt -l)"
 if [[ -n "$unformatted" ]]; then
