@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/chatsql/chatsql/udf"
 	"io"
 	"net"
 	"net/http"
@@ -235,7 +236,13 @@ func TestPlaygroundBrokerServesOutsideClients(t *testing.T) {
 	}
 	defer cmd.Process.Kill()
 	waitFor(t, func() bool { return strings.Contains(stderr.String(), fmt.Sprintf("localhost:%d", port)) })
-	for _, want := range []string{"websocket_fanout", "processing_fanout", "chat_dead_letter", "translation: none"} {
+	// no LLM configured: the banner says which provider TRANSLATE uses,
+	// Apertium where it is installed, else none
+	wantTranslation := "translation: none"
+	if pairs, err := udf.ApertiumAvailable(); err == nil && len(pairs) > 0 {
+		wantTranslation = "translation: Apertium"
+	}
+	for _, want := range []string{"websocket_fanout", "processing_fanout", "chat_dead_letter", wantTranslation} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("banner lacks %q:\n%s", want, stderr.String())
 		}

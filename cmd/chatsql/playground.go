@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/chatsql/chatsql/udf"
 	"io"
 	"net"
 	"os"
@@ -100,16 +101,25 @@ func playgroundCommand(o *options, log *logger, stdin *os.File, stdout, stderr i
 		genNote = fmt.Sprintf("%s messages/s into %s", strconv.FormatFloat(o.generate, 'f', -1, 64), topicInput)
 	}
 
+	settings := o.settings()
+	settings["kafka.brokers"] = addr
+	note := translationNote(o)
+	if o.apiKey == "" && o.llmBaseURL == "" && settings[udf.SettingTranslationProvider] == "" {
+		// no LLM: the offline engine, when it is installed, beats NULL
+		if pairs, err := udf.ApertiumAvailable(); err == nil && len(pairs) > 0 {
+			settings[udf.SettingTranslationProvider] = udf.ProviderApertium
+			note = fmt.Sprintf("Apertium, offline machine translation (pairs %s; other targets give NULL) — "+
+				"set --api-key or --llm-base-url for an LLM", strings.Join(pairs, ", "))
+		}
+	}
+
 	fmt.Fprintf(stderr, "chatsql playground\n"+
 		"  Kafka broker (embedded): %s — consume or produce with any Kafka client, e.g. kcat -b %s -t %s -C\n"+
 		"  topics:      %s\n"+
 		"  traffic:     %s\n"+
 		"  translation: %s\n"+
 		"  data dir:    %s\n",
-		addr, addr, topicOutput, strings.Join(playgroundTopics, ", "), genNote, translationNote(o), o.dataDir)
-
-	settings := o.settings()
-	settings["kafka.brokers"] = addr
+		addr, addr, topicOutput, strings.Join(playgroundTopics, ", "), genNote, note, o.dataDir)
 	if len(scripts) > 0 {
 		eng, err := openEngine(o, log, settings)
 		if err != nil {
@@ -156,9 +166,10 @@ func translationNote(o *options) string {
 		base = "https://api.openai.com/v1"
 	}
 	if o.apiKey == "" && o.llmBaseURL == "" {
-		return "none — TRANSLATE returns NULL (set --api-key or OPENAI_API_KEY; --llm-base-url for Ollama, vLLM, ...)"
+		return "none — TRANSLATE returns NULL (set --api-key or OPENAI_API_KEY; --llm-base-url for Ollama, vLLM, ...; " +
+			"or install Apertium: apt-get install apertium apertium-eng-spa)"
 	}
-	return fmt.Sprintf("%s, model %s", base, o.translationModel)
+	return fmt.Sprintf("%s (OpenAI-compatible), model %s", base, o.translationModel)
 }
 
 // playgroundPort takes the port of --kafka-brokers, which for the
