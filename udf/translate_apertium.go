@@ -75,6 +75,11 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		// the source language of each text, when the identifier is sure
+		p.detect = func(text string) (string, bool) {
+			lang, conf := DetectLanguage(text)
+			return lang, lang != "" && conf >= sameLanguageMinConfidence
+		}
 		return p, nil
 	}
 }

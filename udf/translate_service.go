@@ -189,7 +189,7 @@ func (s *translateService) release() {
 // call translates text into lang with model and calls done once.
 func (s *translateService) call(ctx context.Context, text, lang, model string, done func(types.Value, error)) {
 	if s.cfg.Skip {
-		if reason, skip := skipHook(text, lang); skip {
+		if reason, skip := skipTranslation(text, lang); skip {
 			s.meter.skipped(reason)
 			done(types.NewString(text), nil)
 			return
@@ -425,6 +425,13 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 			res.OutputTokens += spentOut
 			return res, nil
 		}
+		if ctx.Err() != nil && last != nil && last.Kind == FailureRateLimited && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// a 429 is retried until the deadline, which cut this attempt
+			// short: the cause is the rate limit
+			last.Err = fmt.Errorf("%w (the call deadline passed during the next attempt)", last.Err)
+			last.Attempts = attempt
+			return providerResult{}, last
+		}
 		s.meter.request(model, s.provider.Name(), len(texts), d, fail.inputTokens, fail.outputTokens, fail.err.Kind, true)
 		spentIn += fail.inputTokens
 		spentOut += fail.outputTokens
@@ -511,8 +518,5 @@ func (s *translateService) budget(model string) *modelBudget {
 	return b
 }
 
-// Seams filled in by the files that implement them (WIP while they land).
-var (
-	newApertiumHook func(cfg TranslateConfig) (translateProvider, error)
-	skipHook        = func(text, lang string) (string, bool) { return "", false }
-)
+// newApertiumHook builds the apertium provider (translate_apertium.go).
+var newApertiumHook func(cfg TranslateConfig) (translateProvider, error)
