@@ -56,6 +56,9 @@ bench memory ./runtime/session/ '^BenchmarkMemory$' -benchtime 1x
 bench format ./connectors/format/ '^BenchmarkJSON(Decode|Encode)$' -cpu 1 -count "$count" -benchmem
 bench exec ./runtime/exec/ '^Benchmark(ChannelPath|AsyncPath)$' -count "$count"
 bench translate ./udf/ '^BenchmarkTranslate$' -count "$count"
+bench translate-mix ./udf/ '^BenchmarkTranslateChatMix$' -benchtime 1x -timeout 10m
+bench skip ./udf/ '^BenchmarkSkipTranslation$' -benchmem
+bench apertium ./udf/ '^BenchmarkApertiumTranslate$'
 
 if [[ "$only" != engine ]]; then
 	if ! port_open "$port"; then

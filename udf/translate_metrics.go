@@ -169,6 +169,29 @@ type translateMeter struct {
 	job      string // the job label
 	counters *translateJobCounters
 	prices   map[string]ModelPrice
+	// label-bound handles of the per-call hot path, so that a cache hit
+	// does not hash label values five times
+	models  sync.Map // model -> *modelMetrics
+	lookups map[string]prometheus.Counter
+	skips   map[string]prometheus.Counter
+}
+
+type modelMetrics struct {
+	inFlight prometheus.Gauge
+	latency  prometheus.Observer
+	ok       prometheus.Counter
+}
+
+func (m *translateMeter) model(model string) *modelMetrics {
+	if mm, ok := m.models.Load(model); ok {
+		return mm.(*modelMetrics)
+	}
+	mm, _ := m.models.LoadOrStore(model, &modelMetrics{
+		inFlight: translateInFlightMetric.WithLabelValues(m.job, model),
+		latency:  translateLatencyMetric.WithLabelValues(m.job, model),
+		ok:       translateCallsMetric.WithLabelValues(m.job, model, "ok"),
+	})
+	return mm.(*modelMetrics)
 }
 
 // newTranslateMeter counts for the job with id jobID (Stats) under the
@@ -177,21 +200,29 @@ func newTranslateMeter(jobID, job, provider string, prices map[string]ModelPrice
 	if job == "" {
 		job = jobID
 	}
-	m := &translateMeter{job: job, counters: translateCounters(jobID), prices: prices}
+	m := &translateMeter{job: job, counters: translateCounters(jobID), prices: prices,
+		lookups: map[string]prometheus.Counter{}, skips: map[string]prometheus.Counter{}}
+	for _, r := range []string{"hit", "shared", "miss"} {
+		m.lookups[r] = translateCacheMetric.WithLabelValues(job, r)
+	}
+	for _, r := range []string{skipReasonEmpty, skipReasonNoWords, skipReasonSameLanguage} {
+		m.skips[r] = translateSkippedMetric.WithLabelValues(job, r)
+	}
 	m.counters.provider.Store(provider)
 	return m
 }
 
 func (m *translateMeter) start(model string) time.Time {
 	m.counters.inFlight.Add(1)
-	translateInFlightMetric.WithLabelValues(m.job, model).Inc()
+	m.model(model).inFlight.Inc()
 	return time.Now()
 }
 
 func (m *translateMeter) finish(model string, started time.Time, kind TranslateFailureKind, failed bool) {
 	m.counters.inFlight.Add(-1)
-	translateInFlightMetric.WithLabelValues(m.job, model).Dec()
-	translateLatencyMetric.WithLabelValues(m.job, model).Observe(time.Since(started).Seconds())
+	mm := m.model(model)
+	mm.inFlight.Dec()
+	mm.latency.Observe(time.Since(started).Seconds())
 	m.outcome(model, kind, failed)
 }
 
@@ -234,11 +265,15 @@ func (m *translateMeter) lookup(result string) {
 	default:
 		m.counters.misses.Add(1)
 	}
-	translateCacheMetric.WithLabelValues(m.job, result).Inc()
+	m.lookups[result].Inc()
 }
 
 func (m *translateMeter) skipped(reason string) {
 	m.counters.skipped.Add(1)
+	if c, ok := m.skips[reason]; ok {
+		c.Inc()
+		return
+	}
 	translateSkippedMetric.WithLabelValues(m.job, reason).Inc()
 }
 
@@ -266,7 +301,7 @@ func (m *translateMeter) circuit(model string, open bool) {
 func (m *translateMeter) outcome(model string, kind TranslateFailureKind, failed bool) {
 	m.counters.calls.Add(1)
 	if !failed {
-		translateCallsMetric.WithLabelValues(m.job, model, "ok").Inc()
+		m.model(model).ok.Inc()
 		return
 	}
 	translateCallsMetric.WithLabelValues(m.job, model, "error").Inc()

@@ -500,12 +500,14 @@ func TestTranslateMetrics(t *testing.T) {
 }
 
 // BenchmarkTranslate measures one TRANSLATE call through the SDK and HTTP
-// against the in-process fake, with b.RunParallel callers in flight.
+// against the in-process fake, with b.RunParallel callers in flight: no
+// cache, no batching, no skip, so that every call is a request.
 func BenchmarkTranslate(b *testing.B) {
 	srv := llmtest.New()
 	defer srv.Close()
 	f, _ := udf.Default.Async("TRANSLATE")
-	c, err := f.New(udf.Env{JobID: "bench", Settings: fastSettings(srv)})
+	c, err := f.New(udf.Env{JobID: "bench", Settings: fastSettings(srv, udf.SettingTranslationCacheSize, "0",
+		udf.SettingTranslationBatchWindow, "0", udf.SettingTranslationSkip, "false")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -523,6 +525,28 @@ func BenchmarkTranslate(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkTranslateCacheHit is the cost of a call answered by the cache.
+func BenchmarkTranslateCacheHit(b *testing.B) {
+	srv := llmtest.New()
+	defer srv.Close()
+	f, _ := udf.Default.Async("TRANSLATE")
+	c, err := f.New(udf.Env{JobID: "bench-cachehit", Settings: fastSettings(srv)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	args := []types.Value{str("see you at the stream tonight"), str("es")}
+	done := make(chan struct{}, 1)
+	c.Call(context.Background(), args, func(types.Value, error) { done <- struct{}{} })
+	<-done
+	for b.Loop() {
+		c.Call(context.Background(), args, func(types.Value, error) {})
+	}
+	if srv.Calls() != 1 {
+		b.Fatalf("%d requests: not served by the cache", srv.Calls())
+	}
 }
 
 // BenchmarkTranslateNoCall is the cost of a call that needs no LLM (empty text).
