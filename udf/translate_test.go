@@ -512,12 +512,14 @@ func BenchmarkTranslate(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	args := []types.Value{str("Hello world!"), str("es")}
+	var seq atomic.Int64
 	b.SetParallelism(8)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		done := make(chan error, 1)
 		for pb.Next() {
+			// distinct texts: identical ones in flight would share a request
+			args := []types.Value{str(fmt.Sprintf("Hello world! %d", seq.Add(1))), str("es")}
 			c.Call(context.Background(), args, func(v types.Value, err error) { done <- err })
 			if err := <-done; err != nil {
 				b.Error(err)
