@@ -23,7 +23,10 @@ func init() {
 		New:       newTranslateCaller,
 		Signature: "TRANSLATE(text, target_language [, model]) -> VARCHAR",
 		Doc: "Translates text into target_language (a code such as 'es' or a name) with the LLM of " +
-			"translation.base-url / translation.modelName, or the model given as third argument. " +
+			"translation.base-url / translation.modelName (or the model given as third argument), or offline " +
+			"with Apertium (translation.provider = 'apertium'). Calls are skipped when the text needs none, " +
+			"served from a crash-safe cache, shared while in flight and batched per language and model, within " +
+			"per-model budgets and a circuit breaker (see docs/translate.md). " +
 			"NULL text gives NULL, '' gives ''; after the last retry the result is NULL and the failure is counted.",
 	})
 }
