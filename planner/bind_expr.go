@@ -61,6 +61,9 @@ type binder struct {
 	// filters of streaming queries; not computed columns or watermarks).
 	allowAsync bool
 	what       string // "computed column", "watermark", ... for messages
+	// hook, when set, sees every node first and may bind it itself
+	// (MATCH_RECOGNIZE's pattern variables and navigation functions).
+	hook func(n ast.ExprNode) (e expr.Expr, handled bool, err error)
 }
 
 // pos finds the best source offset of a TiDB node: its own position when
@@ -99,6 +102,11 @@ func (b *binder) errf(n ast.Node, kind diag.Kind, format string, args ...any) *d
 }
 
 func (b *binder) bind(n ast.ExprNode) (expr.Expr, error) {
+	if b.hook != nil {
+		if e, ok, err := b.hook(n); ok || err != nil {
+			return e, err
+		}
+	}
 	switch x := n.(type) {
 	case *ast.ParenthesesExpr:
 		return b.bind(x.Expr)

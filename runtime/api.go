@@ -40,6 +40,7 @@ type Emitter interface {
 // OpContext gives an operator what it needs from the job it runs in.
 type OpContext struct {
 	JobID    string
+	JobName  string // stable across restarts; the job label of metrics
 	Operator string // the operator's id in the plan, e.g. "3:Calc"
 	// DeadLetter sends a row or record that could not be processed to the
 	// job's dead-letter handling (counted always; written to a topic when

@@ -18,6 +18,7 @@ const (
 	KindAsync   = "AsyncCalc"
 	KindSink    = "Sink"
 	KindCollect = "Collect"
+	KindMatch   = "MatchRecognize"
 )
 
 // Graph is a job's physical plan. Nodes are in topological order: a node's

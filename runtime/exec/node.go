@@ -175,7 +175,7 @@ func ctxErr(err error) bool {
 func stack() []byte { return rtdebug.Stack() }
 
 func (n *node) opContext() *runtime.OpContext {
-	return &runtime.OpContext{JobID: n.j.id, Operator: n.label, DeadLetter: n.j.deadLetter(n.pn.Name), Logf: n.j.opts.Logf}
+	return &runtime.OpContext{JobID: n.j.id, JobName: n.j.opts.Name, Operator: n.label, DeadLetter: n.j.deadLetter(n.pn.Name), Logf: n.j.opts.Logf}
 }
 
 // Emit implements runtime.Emitter: it sends b to every consumer, blocking
