@@ -1,0 +1,567 @@
+package cep
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Evaluator decides DEFINE conditions for the Matcher.
+type Evaluator interface {
+	// Define reports whether row may be labelled v in thread t, whose match
+	// started at t.Start() and labelled rows t.Start() <= i < row with
+	// t.Label(i). t is valid only during the call.
+	Define(v int, row int, t Thread) (bool, error)
+}
+
+// HistoryFree is an optional ability of an Evaluator. HistoryFree() == true
+// promises that Define(v, row, t) depends on v and row only: no DEFINE
+// condition reads labels (CLASSIFIER(), A.x, FIRST/LAST, aggregates over
+// variables), only the row and rows at fixed physical offsets (PREV, NEXT).
+// The Matcher then keeps one thread per instruction (the most preferred),
+// which bounds the work per row by the pattern's size, and evaluates each
+// variable at most once per row.
+type HistoryFree interface {
+	HistoryFree() bool
+}
+
+// SkipMode is the AFTER MATCH SKIP clause.
+type SkipMode int
+
+const (
+	SkipPastLastRow SkipMode = iota // AFTER MATCH SKIP PAST LAST ROW (the default)
+	SkipToNextRow                   // AFTER MATCH SKIP TO NEXT ROW
+	SkipToFirst                     // AFTER MATCH SKIP TO FIRST v
+	SkipToLast                      // AFTER MATCH SKIP TO [LAST] v
+)
+
+func (s SkipMode) String() string {
+	switch s {
+	case SkipPastLastRow:
+		return "PAST LAST ROW"
+	case SkipToNextRow:
+		return "TO NEXT ROW"
+	case SkipToFirst:
+		return "TO FIRST"
+	case SkipToLast:
+		return "TO LAST"
+	}
+	return fmt.Sprintf("SkipMode(%d)", int(s))
+}
+
+// DefaultMaxThreads is the thread cap of Options.MaxThreads == 0.
+const DefaultMaxThreads = 10_000
+
+// Options configure a Matcher.
+type Options struct {
+	Skip SkipMode
+	// SkipVars are the variables of SKIP TO FIRST/LAST v: one, or the
+	// members of a SUBSET (union) variable.
+	SkipVars []int
+	// MaxThreads caps the live partial matches of the partition; past it the
+	// least preferred are dropped and counted (Dropped). 0 means
+	// DefaultMaxThreads, a negative value no cap.
+	MaxThreads int
+	// Within, if set, reports whether row lies in the WITHIN window of a
+	// match that starts at start (rows are in event-time order, so once it is
+	// false it stays false for later rows). An attempt that reaches a row
+	// outside its window ends there as Expire ends it. Expire handles a
+	// window that closes while no row arrives.
+	Within func(start, row int) bool
+}
+
+// Errors of the Matcher; test with errors.Is. The messages of the two SKIP
+// errors are Trino's.
+var (
+	ErrSkipToMissingVariable = errors.New("AFTER MATCH SKIP failed: pattern variable is not present in match")
+	ErrSkipToFirstRow        = errors.New("AFTER MATCH SKIP failed: cannot skip to first row of match")
+	ErrBadOptions            = errors.New("invalid matcher options")
+	ErrRowOrder              = errors.New("rows must be pushed in order, each once")
+)
+
+// Match is a match, or a timed-out partial match, of one attempt.
+type Match struct {
+	Start, End int   // rows [Start, End); End == Start for an empty match
+	Labels     []int // the variable of each row Start..End-1
+	Number     int64 // MATCH_NUMBER(): 1, 2, ... per partition; 0 when TimedOut
+	// TimedOut marks a partial match whose WITHIN window closed before the
+	// pattern completed (see Expire). It is not a match: it takes no
+	// MATCH_NUMBER and the next attempt starts at Start+1.
+	TimedOut bool
+}
+
+// Empty reports whether m is an empty match.
+func (m Match) Empty() bool { return m.End == m.Start }
+
+type thread struct {
+	pc int32
+	h  *hnode
+}
+
+// Matcher finds the matches of one partition. It is not safe for concurrent
+// use.
+type Matcher struct {
+	prog        *Program
+	ev          Evaluator
+	opt         Options
+	maxThreads  int
+	historyFree bool
+	root        *hnode
+	slab        nodeSlab
+	err         error // sticky: an evaluator or SKIP error ends the partition
+
+	first, last int // rows pushed so far: first..last (last < first: none)
+	nextStart   int // where the next attempt starts
+	number      int64
+	dropped     int64
+
+	// the attempt in progress
+	active   bool
+	start    int
+	pos      int      // next row the attempt reads
+	cur      []thread // live threads, most preferred first, all at label instructions
+	acc      *hnode   // the accepted match, less preferred than every live thread
+	accepted bool
+
+	// scratch
+	next         []thread
+	stack        []thread
+	view         threadView
+	stamp        uint32
+	seen         []uint32           // per pc: stamp of the step that last visited it
+	seenHist     [][]*hnode         // per pc, without HistoryFree: histories seen this step
+	seenMap      map[seenKey]*hnode // per step, for instructions with many histories
+	seenMapStamp uint32
+	defStamp     []uint32 // HistoryFree: per variable, stamp of the cached Define
+	defValue     []bool
+	out          []Match
+}
+
+type seenKey struct {
+	pc   int32
+	hash uint64
+}
+
+// bigSeen is the number of histories at one instruction past which a step
+// looks them up by hash instead of scanning.
+const bigSeen = 16
+
+// NewMatcher returns a matcher for one partition whose rows are pushed from
+// row 0 on.
+func NewMatcher(p *Program, ev Evaluator, o Options) *Matcher {
+	return NewMatcherAt(p, ev, o, 0, 0)
+}
+
+// NewMatcherAt returns a matcher that resumes a partition from a snapshot
+// taken with State: the next attempt starts at nextStart and the next match
+// gets number+1. The operator then pushes its retained rows again from
+// nextStart (or any earlier row: rows before nextStart start no attempt),
+// which rebuilds the attempt that was in progress.
+func NewMatcherAt(p *Program, ev Evaluator, o Options, nextStart int, number int64) *Matcher {
+	m := &Matcher{
+		prog:      p,
+		ev:        ev,
+		opt:       o,
+		root:      newRoot(),
+		first:     0,
+		last:      -1,
+		nextStart: nextStart,
+		number:    number,
+		seen:      make([]uint32, len(p.insts)),
+	}
+	m.maxThreads = o.MaxThreads
+	if m.maxThreads == 0 {
+		m.maxThreads = DefaultMaxThreads
+	}
+	if hf, ok := ev.(HistoryFree); ok && hf.HistoryFree() {
+		m.historyFree = true
+		m.defStamp = make([]uint32, len(p.names))
+		m.defValue = make([]bool, len(p.names))
+	} else {
+		m.seenHist = make([][]*hnode, len(p.insts))
+	}
+	switch {
+	case o.Skip < SkipPastLastRow || o.Skip > SkipToLast:
+		m.err = fmt.Errorf("%w: skip mode %d", ErrBadOptions, int(o.Skip))
+	case (o.Skip == SkipToFirst || o.Skip == SkipToLast) && len(o.SkipVars) == 0:
+		m.err = fmt.Errorf("%w: SKIP %s needs a variable", ErrBadOptions, o.Skip)
+	case nextStart < 0:
+		m.err = fmt.Errorf("%w: negative start row %d", ErrBadOptions, nextStart)
+	}
+	for _, v := range o.SkipVars {
+		if v < 0 || v >= len(p.names) {
+			m.err = fmt.Errorf("%w: SKIP variable %d out of range", ErrBadOptions, v)
+		}
+	}
+	return m
+}
+
+// State is the snapshot of the matcher: the start of the attempt in progress
+// (or of the next one) and the last MATCH_NUMBER given. With the rows from
+// nextStart on, NewMatcherAt rebuilds the same matcher.
+func (m *Matcher) State() (nextStart int, number int64) {
+	if m.active {
+		return m.start, m.number
+	}
+	return m.nextStart, m.number
+}
+
+// Pending reports whether an attempt is in progress: rows from Oldest() on
+// may still become part of a match.
+func (m *Matcher) Pending() bool { return m.active }
+
+// Oldest is the lowest row the matcher may still read: the start of the
+// attempt in progress, or of the next attempt when idle. Rows below it can be
+// freed (but for what PREV() needs).
+func (m *Matcher) Oldest() int {
+	if m.active {
+		return m.start
+	}
+	return m.nextStart
+}
+
+// Dropped is the number of threads dropped by the MaxThreads cap.
+func (m *Matcher) Dropped() int64 { return m.dropped }
+
+// Threads is the number of live threads of the attempt in progress.
+func (m *Matcher) Threads() int { return len(m.cur) }
+
+// Push feeds the next row (the previous row + 1; the first row pushed may be
+// any row up to the next attempt's start) and returns the matches that became
+// final, in order. An error from the Evaluator or from AFTER MATCH SKIP is
+// returned with the matches found before it (and, for a SKIP error, the match
+// that caused it) and ends the partition: later calls return it again.
+func (m *Matcher) Push(row int) ([]Match, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	if m.last < m.first {
+		if row > m.nextStart {
+			return nil, fmt.Errorf("%w: first row pushed is %d, but the next attempt starts at row %d", ErrRowOrder, row, m.nextStart)
+		}
+		m.first = row
+	} else if row != m.last+1 {
+		return nil, fmt.Errorf("%w: pushed row %d after row %d", ErrRowOrder, row, m.last)
+	}
+	m.last = row
+	m.run(false)
+	return m.flush()
+}
+
+// Finish ends the partition's input: every pending attempt is resolved (a
+// greedy match waiting for a row that could extend it is final now; partial
+// matches fail) and the attempts still due from the retained rows are run.
+func (m *Matcher) Finish() ([]Match, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	m.run(true)
+	return m.flush()
+}
+
+// Expire ends the attempts whose WITHIN window has closed: while the attempt
+// in progress has a start for which deadline(start) is true, its threads die.
+// If it had accepted a complete match (a greedy tail waiting for more rows),
+// that match is final and returned, and the next attempt starts as AFTER
+// MATCH SKIP says. Otherwise its most preferred live thread is returned as a
+// Match with TimedOut set: since all threads of an attempt advance in lock
+// step, every live thread has labelled exactly the rows [start, last pushed
+// row], and the most preferred of them is the partial match that the
+// pattern's preference order ranks first. The next attempt then starts at
+// start+1 (a timed-out attempt is a failed one), is replayed over the
+// retained rows, and is checked against deadline in turn.
+func (m *Matcher) Expire(deadline func(start int) bool) ([]Match, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	for m.err == nil && m.active && deadline(m.start) {
+		m.timeout()
+		m.run(false)
+	}
+	return m.flush()
+}
+
+func (m *Matcher) flush() ([]Match, error) {
+	out := m.out
+	m.out = nil
+	return out, m.err
+}
+
+// run advances attempts as far as the pushed rows allow; final resolves an
+// attempt that waits for rows that will not come.
+func (m *Matcher) run(final bool) {
+	for m.err == nil {
+		switch {
+		case !m.active:
+			if m.nextStart > m.last || m.nextStart < m.first {
+				return
+			}
+			m.begin(m.nextStart)
+		case m.pos <= m.last:
+			if m.opt.Within != nil && !m.opt.Within(m.start, m.pos) {
+				m.timeout()
+			} else {
+				m.step(m.pos)
+			}
+		case final:
+			m.resolve()
+		default:
+			return
+		}
+	}
+}
+
+// begin starts an attempt at row s: the closure of instruction 0.
+func (m *Matcher) begin(s int) {
+	m.active = true
+	m.start = s
+	m.pos = s
+	m.accepted = false
+	m.acc = nil
+	m.stamp++
+	m.cur = m.cur[:0]
+	var done bool
+	m.cur, done = m.closure(0, m.root, m.cur)
+	if done {
+		m.accept(m.root)
+	}
+	if len(m.cur) == 0 {
+		m.resolve()
+	}
+}
+
+func (m *Matcher) accept(h *hnode) {
+	m.accepted = true
+	m.acc = h
+}
+
+// step feeds row r to every live thread, in preference order.
+func (m *Matcher) step(r int) {
+	m.stamp++
+	next := m.next[:0]
+	for _, t := range m.cur {
+		v := m.prog.insts[t.pc].arg
+		ok, err := m.define(v, r, t.h)
+		if err != nil {
+			m.err = err
+			m.next = next
+			return
+		}
+		if !ok {
+			continue
+		}
+		h := m.slab.extend(t.h, v)
+		var done bool
+		next, done = m.closure(t.pc+1, h, next)
+		if done {
+			// every thread after t is less preferred than this match
+			m.accept(h)
+			break
+		}
+	}
+	clear(m.cur) // let the dead threads' histories go
+	m.next = m.cur
+	m.cur = next
+	m.pos = r + 1
+	if m.maxThreads > 0 && len(m.cur) > m.maxThreads {
+		m.dropped += int64(len(m.cur) - m.maxThreads)
+		clear(m.cur[m.maxThreads:])
+		m.cur = m.cur[:m.maxThreads]
+	}
+	if len(m.cur) == 0 {
+		m.resolve()
+	}
+}
+
+func (m *Matcher) define(v int32, r int, h *hnode) (bool, error) {
+	if m.historyFree {
+		if m.defStamp[v] == m.stamp {
+			return m.defValue[v], nil
+		}
+	}
+	m.view = threadView{start: m.start, h: h}
+	ok, err := m.ev.Define(int(v), r, &m.view)
+	if m.historyFree && err == nil {
+		m.defStamp[v] = m.stamp
+		m.defValue[v] = ok
+	}
+	return ok, err
+}
+
+// closure follows the epsilon moves from pc in preference order (depth
+// first, the preferred branch of a split first), appending the threads that
+// reach a label instruction to dst. It stops at the first done: the threads
+// it would still find are less preferred than that match.
+func (m *Matcher) closure(pc int32, h *hnode, dst []thread) ([]thread, bool) {
+	stack := append(m.stack[:0], thread{pc, h})
+	defer func() { m.stack = stack[:0] }()
+	for len(stack) > 0 {
+		t := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !m.visit(t) {
+			continue
+		}
+		in := m.prog.insts[t.pc]
+		switch in.op {
+		case opLabel:
+			dst = append(dst, t)
+		case opSplit:
+			stack = append(stack, thread{in.y, t.h}, thread{in.x, t.h})
+		case opJump:
+			stack = append(stack, thread{in.x, t.h})
+		case opDone:
+			return dst, true
+		}
+	}
+	return dst, false
+}
+
+// visit records that a thread reached t.pc in this step and reports whether
+// it is the first equivalent one to do so. A later equivalent thread is less
+// preferred and its future is the same, so it is dropped. This also ends
+// empty loop iterations: a thread coming back to an instruction without
+// having consumed a row meets its own earlier visit.
+func (m *Matcher) visit(t thread) bool {
+	if m.seen[t.pc] != m.stamp {
+		m.seen[t.pc] = m.stamp
+		if !m.historyFree {
+			m.seenHist[t.pc] = append(m.seenHist[t.pc][:0], t.h)
+		}
+		return true
+	}
+	if m.historyFree {
+		return false
+	}
+	hs := m.seenHist[t.pc]
+	if hs[len(hs)-1] == t.h {
+		return false // the common case: the same thread, or the same history
+	}
+	if len(hs) < bigSeen {
+		for _, o := range hs {
+			if sameHistory(o, t.h) {
+				return false
+			}
+		}
+	} else {
+		if m.seenMapStamp != m.stamp {
+			if m.seenMap == nil {
+				m.seenMap = make(map[seenKey]*hnode)
+			}
+			clear(m.seenMap)
+			m.seenMapStamp = m.stamp
+		}
+		if len(hs) == bigSeen {
+			for _, o := range hs {
+				m.seenMap[seenKey{t.pc, o.hash}] = o
+			}
+		}
+		k := seenKey{t.pc, t.h.hash}
+		if o, ok := m.seenMap[k]; ok {
+			if sameHistory(o, t.h) {
+				return false
+			}
+			// a hash collision: keep the first; missing a duplicate is safe
+		} else {
+			m.seenMap[k] = t.h
+		}
+	}
+	m.seenHist[t.pc] = append(hs, t.h)
+	return true
+}
+
+// resolve ends the attempt in progress when no thread is alive or no row
+// will come: the accepted match, if any, is final.
+func (m *Matcher) resolve() {
+	s := m.start
+	m.active = false
+	clear(m.cur)
+	m.cur = m.cur[:0]
+	if !m.accepted {
+		m.nextStart = s + 1
+		return
+	}
+	acc := m.acc
+	m.acc, m.accepted = nil, false
+	m.number++
+	match := Match{Start: s, End: s + int(acc.depth), Number: m.number}
+	if acc.depth > 0 {
+		match.Labels = appendLabels(make([]int, 0, acc.depth), acc)
+	}
+	m.out = append(m.out, match)
+	m.nextStart = m.skip(match)
+}
+
+// timeout ends the attempt in progress because its WITHIN window closed.
+func (m *Matcher) timeout() {
+	if m.accepted {
+		clear(m.cur)
+		m.cur = m.cur[:0]
+		m.resolve()
+		return
+	}
+	if len(m.cur) > 0 && m.cur[0].h.depth > 0 {
+		h := m.cur[0].h
+		m.out = append(m.out, Match{
+			Start:    m.start,
+			End:      m.start + int(h.depth),
+			Labels:   appendLabels(make([]int, 0, h.depth), h),
+			TimedOut: true,
+		})
+	}
+	m.resolve() // no accepted match: the next attempt starts at start+1
+}
+
+// skip is where the attempt after match starts.
+func (m *Matcher) skip(match Match) int {
+	s, e := match.Start, match.End
+	if e == s {
+		return s + 1 // whatever the mode: an empty match skips to the next row
+	}
+	switch m.opt.Skip {
+	case SkipToNextRow:
+		return s + 1
+	case SkipToFirst, SkipToLast:
+		at := -1
+		for i, l := range match.Labels {
+			if !m.isSkipVar(l) {
+				continue
+			}
+			at = s + i
+			if m.opt.Skip == SkipToFirst {
+				break
+			}
+		}
+		switch at {
+		case -1:
+			m.err = fmt.Errorf("%w (SKIP %s %s, match %d at rows %d..%d)", ErrSkipToMissingVariable, m.opt.Skip, m.skipVarNames(), match.Number, s, e-1)
+			return e
+		case s:
+			m.err = fmt.Errorf("%w (SKIP %s %s, match %d at rows %d..%d)", ErrSkipToFirstRow, m.opt.Skip, m.skipVarNames(), match.Number, s, e-1)
+			return e
+		}
+		return at
+	}
+	return e
+}
+
+func (m *Matcher) isSkipVar(l int) bool {
+	for _, v := range m.opt.SkipVars {
+		if v == l {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Matcher) skipVarNames() string {
+	if len(m.opt.SkipVars) == 1 {
+		return m.prog.varName(m.opt.SkipVars[0])
+	}
+	s := "("
+	for i, v := range m.opt.SkipVars {
+		if i > 0 {
+			s += ", "
+		}
+		s += m.prog.varName(v)
+	}
+	return s + ")"
+}
