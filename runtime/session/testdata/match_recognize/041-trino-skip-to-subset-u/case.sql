@@ -1,0 +1,28 @@
+-- source: https://github.com/trinodb/trino/blob/master/core/trino-main/src/test/java/io/trino/sql/query/TestRowPatternMatching.java
+-- case: testAfterMatchSkip: AFTER MATCH SKIP TO U
+-- adapted: ORDER BY id -> ORDER BY ts, where ts = TO_TIMESTAMP_LTZ(id, 0) (id seconds); inline VALUES -> input.jsonl; the alias `match` is back-quoted (MATCH is reserved in our parser)
+-- order: any
+CREATE SOURCE t (
+  id BIGINT,
+  value BIGINT,
+  ts AS TO_TIMESTAMP_LTZ(id, 0),
+  WATERMARK FOR ts AS ts
+) WITH ('connector' = 'file', 'path' = '{{input}}', 'format' = 'json');
+CREATE SINK out WITH ('connector' = 'file', 'path' = '{{output}}', 'format' = 'json') AS
+SELECT m.id, m.`match`, m.val, m.label
+FROM t
+  MATCH_RECOGNIZE (
+    ORDER BY ts
+    MEASURES
+      MATCH_NUMBER() AS `match`,
+      RUNNING LAST(value) AS val,
+      CLASSIFIER() AS label
+    ALL ROWS PER MATCH
+    AFTER MATCH SKIP TO U
+    PATTERN (A B+ C+ D?)
+    SUBSET U = (C, D)
+    DEFINE
+      B AS B.value < PREV (B.value),
+      C AS C.value > PREV (C.value),
+      D AS false
+  ) AS m;

@@ -1,0 +1,23 @@
+-- source: https://github.com/trinodb/trino/blob/master/core/trino-main/src/test/java/io/trino/sql/query/TestAggregationsInRowPatternMatching.java
+-- case: testTentativeLabelMatch: DEFINE A AS avg(A.value) = 5
+-- adapted: ORDER BY id -> ORDER BY ts, where ts = TO_TIMESTAMP_LTZ(id, 0) (id seconds); inline VALUES -> input.jsonl
+-- order: any
+CREATE SOURCE t (
+  id BIGINT,
+  value BIGINT,
+  ts AS TO_TIMESTAMP_LTZ(id, 0),
+  WATERMARK FOR ts AS ts
+) WITH ('connector' = 'file', 'path' = '{{input}}', 'format' = 'json');
+CREATE SINK out WITH ('connector' = 'file', 'path' = '{{output}}', 'format' = 'json') AS
+SELECT m.id, m.classy, m.running_avg_A
+FROM t
+  MATCH_RECOGNIZE (
+    ORDER BY ts
+    MEASURES
+      RUNNING avg(A.value) AS running_avg_A,
+      CLASSIFIER() AS classy
+    ALL ROWS PER MATCH
+    AFTER MATCH SKIP PAST LAST ROW
+    PATTERN ((A | B)*)
+    DEFINE A AS avg(A.value) = 5
+  ) AS m;
