@@ -124,14 +124,14 @@ type Matcher struct {
 
 	// scratch
 	next         []thread
-	stack        []thread
+	stack        []int32
 	view         threadView
-	stamp        uint32
-	seen         []uint32           // per pc: stamp of the step that last visited it
+	stamp        uint64
+	seen         []uint64           // per pc: stamp of the step that last visited it
 	seenHist     [][]*hnode         // per pc, without HistoryFree: histories seen this step
 	seenMap      map[seenKey]*hnode // per step, for instructions with many histories
-	seenMapStamp uint32
-	defStamp     []uint32 // HistoryFree: per variable, stamp of the cached Define
+	seenMapStamp uint64
+	defStamp     []uint64 // HistoryFree: per variable, stamp of the cached Define
 	defValue     []bool
 	out          []Match
 }
@@ -166,7 +166,7 @@ func NewMatcherAt(p *Program, ev Evaluator, o Options, nextStart int, number int
 		last:      -1,
 		nextStart: nextStart,
 		number:    number,
-		seen:      make([]uint32, len(p.insts)),
+		seen:      make([]uint64, len(p.insts)),
 	}
 	m.maxThreads = o.MaxThreads
 	if m.maxThreads == 0 {
@@ -174,7 +174,7 @@ func NewMatcherAt(p *Program, ev Evaluator, o Options, nextStart int, number int
 	}
 	if hf, ok := ev.(HistoryFree); ok && hf.HistoryFree() {
 		m.historyFree = true
-		m.defStamp = make([]uint32, len(p.names))
+		m.defStamp = make([]uint64, len(p.names))
 		m.defValue = make([]bool, len(p.names))
 	} else {
 		m.seenHist = make([][]*hnode, len(p.insts))
@@ -255,6 +255,10 @@ func (m *Matcher) Finish() ([]Match, error) {
 		return nil, m.err
 	}
 	m.run(true)
+	// the partition is over: let go of the histories and scratch space
+	m.slab = nodeSlab{}
+	clear(m.seenHist)
+	m.seenMap = nil
 	return m.flush()
 }
 
@@ -358,8 +362,7 @@ func (m *Matcher) step(r int) {
 			break
 		}
 	}
-	clear(m.cur) // let the dead threads' histories go
-	m.next = m.cur
+	m.next = m.cur // its stale entries are overwritten next step; resolve clears them
 	m.cur = next
 	m.pos = r + 1
 	if m.maxThreads > 0 && len(m.cur) > m.maxThreads {
@@ -392,26 +395,28 @@ func (m *Matcher) define(v int32, r int, h *hnode) (bool, error) {
 // reach a label instruction to dst. It stops at the first done: the threads
 // it would still find are less preferred than that match.
 func (m *Matcher) closure(pc int32, h *hnode, dst []thread) ([]thread, bool) {
-	stack := append(m.stack[:0], thread{pc, h})
-	defer func() { m.stack = stack[:0] }()
+	// h is the same for every instruction reached: the stack holds only pcs
+	stack := append(m.stack[:0], pc)
 	for len(stack) > 0 {
-		t := stack[len(stack)-1]
+		pc := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if !m.visit(t) {
+		if !m.visit(pc, h) {
 			continue
 		}
-		in := m.prog.insts[t.pc]
+		in := &m.prog.insts[pc]
 		switch in.op {
 		case opLabel:
-			dst = append(dst, t)
+			dst = append(dst, thread{pc, h})
 		case opSplit:
-			stack = append(stack, thread{in.y, t.h}, thread{in.x, t.h})
+			stack = append(stack, in.y, in.x)
 		case opJump:
-			stack = append(stack, thread{in.x, t.h})
+			stack = append(stack, in.x)
 		case opDone:
+			m.stack = stack
 			return dst, true
 		}
 	}
+	m.stack = stack
 	return dst, false
 }
 
@@ -420,7 +425,8 @@ func (m *Matcher) closure(pc int32, h *hnode, dst []thread) ([]thread, bool) {
 // preferred and its future is the same, so it is dropped. This also ends
 // empty loop iterations: a thread coming back to an instruction without
 // having consumed a row meets its own earlier visit.
-func (m *Matcher) visit(t thread) bool {
+func (m *Matcher) visit(pc int32, h *hnode) bool {
+	t := thread{pc, h}
 	if m.seen[t.pc] != m.stamp {
 		m.seen[t.pc] = m.stamp
 		if !m.historyFree {
@@ -474,6 +480,7 @@ func (m *Matcher) resolve() {
 	s := m.start
 	m.active = false
 	clear(m.cur)
+	clear(m.next[:cap(m.next)])
 	m.cur = m.cur[:0]
 	if !m.accepted {
 		m.nextStart = s + 1
