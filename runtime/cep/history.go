@@ -69,6 +69,14 @@ func (s *nodeSlab) extend(parent *hnode, label int32) *hnode {
 	return n
 }
 
+// reset reuses the current block from its start: every node of the attempt
+// that just ended is dead (its labels were copied into the Match). The stale
+// nodes are cleared so they keep no older block alive.
+func (s *nodeSlab) reset() {
+	clear(s.block)
+	s.block = s.block[:0]
+}
+
 // newRoot is the empty history: depth 0, its own jump.
 func newRoot() *hnode {
 	r := &hnode{}

@@ -206,7 +206,9 @@ func (m *Matcher) State() (nextStart int, number int64) {
 }
 
 // Pending reports whether an attempt is in progress: rows from Oldest() on
-// may still become part of a match.
+// may still become part of a match. An idle matcher is fully described by
+// State(): an operator with many sparse partitions can drop it and build it
+// again with NewMatcherAt when the partition's next row arrives.
 func (m *Matcher) Pending() bool { return m.active }
 
 // Oldest is the lowest row the matcher may still read: the start of the
@@ -483,6 +485,7 @@ func (m *Matcher) resolve() {
 	clear(m.next[:cap(m.next)])
 	m.cur = m.cur[:0]
 	if !m.accepted {
+		m.slab.reset()
 		m.nextStart = s + 1
 		return
 	}
@@ -493,6 +496,7 @@ func (m *Matcher) resolve() {
 	if acc.depth > 0 {
 		match.Labels = appendLabels(make([]int, 0, acc.depth), acc)
 	}
+	m.slab.reset()
 	m.out = append(m.out, match)
 	m.nextStart = m.skip(match)
 }

@@ -464,3 +464,34 @@ func TestThreadLabels(t *testing.T) {
 		t.Fatalf("%d steps to the first row of 5000", steps)
 	}
 }
+
+// TestEmptyIterationSemantics pins what an iteration that matches no row
+// does, as Trino's automaton (and so this one) defines it: the loop cannot
+// go round again at the same row, and it leaves through its own exit, in
+// the exit's place in the preference order. In the first iteration that
+// place is right after the empty iteration, so (() | A)* prefers the empty
+// match; in later iterations the exit comes after the body's other
+// branches, so (A | () | B)* over A B takes the B, where a literal reading of
+// "an empty iteration ends the loop" would stop at A.
+func TestEmptyIterationSemantics(t *testing.T) {
+	cases := []struct{ pattern, rows, want string }{
+		{"(() | A)*", "A A", "#1 1:() #2 2:()"},
+		{"(A | () | B)*", "A B", "#1 1:A 2:B"},
+		{"(A | ())+ B", "A A B", "#1 1:A 2:A 3:B"},
+		{"(A* | B)*", "A B A", "#1 1:A 2:B 3:A"},
+	}
+	for _, c := range cases {
+		for _, hf := range []bool{false, true} {
+			p := mustCompile(t, c.pattern)
+			kinds := strings.Fields(c.rows)
+			var ev Evaluator = &testEval{names: p.names, defs: kindsDefs(p, kinds)}
+			if hf {
+				ev = hfEval{ev.(*testEval)}
+			}
+			ms, err := run(p, ev, Options{}, len(kinds))
+			if got := strings.Join(format(p, ms), " "); err != nil || got != c.want {
+				t.Errorf("PATTERN (%s) over %s (HistoryFree %v): %q %v, want %q", c.pattern, c.rows, hf, got, err, c.want)
+			}
+		}
+	}
+}
