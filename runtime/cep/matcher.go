@@ -422,30 +422,29 @@ func (m *Matcher) closure(pc int32, h *hnode, dst []thread) ([]thread, bool) {
 	return dst, false
 }
 
-// visit records that a thread reached t.pc in this step and reports whether
+// visit records that a thread reached pc in this step and reports whether
 // it is the first equivalent one to do so. A later equivalent thread is less
 // preferred and its future is the same, so it is dropped. This also ends
 // empty loop iterations: a thread coming back to an instruction without
 // having consumed a row meets its own earlier visit.
 func (m *Matcher) visit(pc int32, h *hnode) bool {
-	t := thread{pc, h}
-	if m.seen[t.pc] != m.stamp {
-		m.seen[t.pc] = m.stamp
+	if m.seen[pc] != m.stamp {
+		m.seen[pc] = m.stamp
 		if !m.historyFree {
-			m.seenHist[t.pc] = append(m.seenHist[t.pc][:0], t.h)
+			m.seenHist[pc] = append(m.seenHist[pc][:0], h)
 		}
 		return true
 	}
 	if m.historyFree {
 		return false
 	}
-	hs := m.seenHist[t.pc]
-	if hs[len(hs)-1] == t.h {
+	hs := m.seenHist[pc]
+	if hs[len(hs)-1] == h {
 		return false // the common case: the same thread, or the same history
 	}
 	if len(hs) < bigSeen {
 		for _, o := range hs {
-			if sameHistory(o, t.h) {
+			if sameHistory(o, h) {
 				return false
 			}
 		}
@@ -459,20 +458,20 @@ func (m *Matcher) visit(pc int32, h *hnode) bool {
 		}
 		if len(hs) == bigSeen {
 			for _, o := range hs {
-				m.seenMap[seenKey{t.pc, o.hash}] = o
+				m.seenMap[seenKey{pc, o.hash}] = o
 			}
 		}
-		k := seenKey{t.pc, t.h.hash}
+		k := seenKey{pc, h.hash}
 		if o, ok := m.seenMap[k]; ok {
-			if sameHistory(o, t.h) {
+			if sameHistory(o, h) {
 				return false
 			}
 			// a hash collision: keep the first; missing a duplicate is safe
 		} else {
-			m.seenMap[k] = t.h
+			m.seenMap[k] = h
 		}
 	}
-	m.seenHist[t.pc] = append(hs, t.h)
+	m.seenHist[pc] = append(hs, h)
 	return true
 }
 

@@ -412,7 +412,8 @@ func checkRestore(t *testing.T, p *Program, ev Evaluator, o Options, n int, want
 			ms, err = r2.Finish()
 			got = append(got, ms...)
 		}
-		if !errors.Is(err, wantErr) || !equalStrings(format(p, got), format(p, want)) {
+		sameErr := errors.Is(err, wantErr) || (err != nil && wantErr != nil && err.Error() == wantErr.Error())
+		if !sameErr || !equalStrings(format(p, got), format(p, want)) {
 			t.Fatalf("restored after %d rows: %q, %v; want %q, %v", k, format(p, got), err, format(p, want), wantErr)
 		}
 	}
