@@ -2,7 +2,8 @@
 // chatsql's statements (CREATE SOURCE/TABLE/SINK/VIEW, SET, SHOW, ...) that
 // hands every embedded expression and query to the TiDB parser, after a
 // token-level pass has lifted out the clauses TiDB does not know
-// (2-argument TRANSLATE, CAST to Flink types, INTERVAL arguments).
+// (2-argument TRANSLATE, CAST to Flink types, INTERVAL arguments,
+// MATCH_RECOGNIZE).
 //
 // Positions are byte offsets into the original diag.Source; errors are
 // *diag.Error values with line:column, the line and a caret.
@@ -27,6 +28,24 @@ const (
 	// INTERVAL '<n>' <UNIT> where TiDB does not take it (as a function
 	// argument) becomes CHATSQL_INTERVAL('<n>', '<UNIT>').
 	FuncInterval = "chatsql_interval"
+)
+
+// Names of the MATCH_RECOGNIZE functions, lifted only inside MEASURES and
+// DEFINE (see match_recognize.go): PREV(x, n) becomes CHATSQL_PREV(x, n)
+// and so on; RUNNING f(...) and FINAL f(...) wrap the call,
+// CHATSQL_RUNNING(f(...)); v.* as an argument, as in COUNT(A.*), becomes
+// CHATSQL_VAR_STAR('A').
+const (
+	FuncPrev          = "chatsql_prev"
+	FuncNext          = "chatsql_next"
+	FuncFirst         = "chatsql_first"
+	FuncLast          = "chatsql_last"
+	FuncClassifier    = "chatsql_classifier"
+	FuncMatchNumber   = "chatsql_match_number"
+	FuncMatchTimedOut = "chatsql_match_timed_out"
+	FuncRunning       = "chatsql_running"
+	FuncFinal         = "chatsql_final"
+	FuncVarStar       = "chatsql_var_star"
 )
 
 // Statement is any parsed statement.
@@ -68,6 +87,11 @@ type Query struct {
 	Stmt      ast.StmtNode
 	Rewritten string
 	posMap    posMap
+	// MatchRecognize holds the query's MATCH_RECOGNIZE clauses by the
+	// placeholder table name (chatsql_mr_1, ...) that stands for each one,
+	// with its alias, in Stmt. Clauses inside a MATCH_RECOGNIZE's input
+	// subquery belong to that subquery's Query. Nil when there is none.
+	MatchRecognize map[string]*MatchRecognize
 }
 
 // Offset maps a byte offset in Rewritten (as TiDB reports it, e.g. from

@@ -30,6 +30,9 @@ func FuzzParseScript(f *testing.F) {
 	for _, m := range typicalMistakes {
 		f.Add(m.sql)
 	}
+	for _, s := range mrFuzzSeeds() {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, text string) {
 		Complete(text)
 		SplitStatements(text)
@@ -68,6 +71,7 @@ func FuzzParseScript(f *testing.F) {
 						t.Fatalf("rewritten offset %d maps to %d, outside %d..%d", k, o, q.Start, q.End)
 					}
 				}
+				checkMatchRecognize(t, q)
 			}
 		}
 	})

@@ -10,7 +10,8 @@ import (
 // it does accept, recording every edit in a posMap so that positions in
 // TiDB's AST and errors map back to the user's text. Each construct is one
 // small lifter in the lifters list; later issues add theirs
-// (MATCH_RECOGNIZE, FOR SYSTEM_TIME AS OF) the same way.
+// (FOR SYSTEM_TIME AS OF) the same way. MATCH_RECOGNIZE is cut out before
+// the lifters run (mr_lift.go), since it is parsed by our own code.
 
 // textEdit replaces text[start:end] (offsets in the original text) by repl.
 type textEdit struct {
@@ -150,8 +151,15 @@ type lifted struct {
 // offsets to start, rewritten offsets to the beginning of the result.
 // Comments are blanked (same length, so no posMap entry is needed) so that
 // TiDB's and our idea of a comment cannot differ. A lexing error
-// (unterminated string or comment) is returned as is.
-func lift(text string, start, end int, prefix string) (lifted, *lexError) {
+// (unterminated string or comment) is returned as is. pre are edits made
+// before the lifters run (the MATCH_RECOGNIZE placeholders); a lifter's
+// edit inside one of them is dropped.
+func lift(text string, start, end int, prefix string, pre ...textEdit) (lifted, *lexError) {
+	return liftWith(text, start, end, prefix, lifters, pre)
+}
+
+// liftWith is lift with the lifters ls (MEASURES and DEFINE add theirs).
+func liftWith(text string, start, end int, prefix string, ls []lifter, pre []textEdit) (lifted, *lexError) {
 	r := lex(text, start, end)
 	if r.err != nil {
 		return lifted{}, r.err
@@ -174,12 +182,12 @@ func lift(text string, start, end int, prefix string) (lifted, *lexError) {
 			stack = stack[:len(stack)-1]
 		}
 	}
-	var edits []textEdit
+	edits := append([]textEdit(nil), pre...)
 	for k := range c.toks {
 		if c.toks[k].kind == tokEOF {
 			break
 		}
-		for _, l := range lifters {
+		for _, l := range ls {
 			edits = append(edits, l(c, k)...)
 		}
 	}

@@ -218,12 +218,14 @@ func (p *stmtParser) checkParens() {
 			stack = append(stack, t)
 		case t.isOp(")"):
 			if len(stack) == 0 {
+				p.mrParenError()
 				p.failHint(t.start, diag.Syntax, "remove it, or add the '(' it should close", "unexpected ')': no '(' to close")
 			}
 			stack = stack[:len(stack)-1]
 		}
 	}
 	if len(stack) > 0 {
+		p.mrParenError()
 		p.failHint(stack[len(stack)-1].start, diag.Syntax, "add the missing ')'", "'(' is never closed")
 	}
 }

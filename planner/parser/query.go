@@ -25,13 +25,17 @@ func (p *stmtParser) query(i int) *Query {
 // parseQuery lifts src.Text[start:end] and parses it with TiDB as one
 // SELECT (or set operation such as UNION).
 func parseQuery(src *diag.Source, start, end int) (*Query, *diag.Error) {
-	l, lerr := lift(src.Text, start, end, "")
+	mr, err := cutMatchRecognize(src, start, end)
+	if err != nil {
+		return nil, err
+	}
+	l, lerr := lift(src.Text, start, end, "", mr.edits...)
 	if lerr != nil {
 		return nil, unterminated(src, lerr)
 	}
-	stmts, err := tidbParse(l.text)
-	if err != nil {
-		return nil, tidbError(src, start, end, l, err)
+	stmts, terr := tidbParse(l.text)
+	if terr != nil {
+		return nil, tidbError(src, start, end, l, terr)
 	}
 	if len(stmts) != 1 {
 		return nil, diag.Errorf(src, start, diag.Syntax, "expected one query, found %d statements", len(stmts))
@@ -42,7 +46,11 @@ func parseQuery(src *diag.Source, start, end int) (*Query, *diag.Error) {
 		return nil, diag.Errorf(src, start, diag.Syntax, "expected a query (SELECT ...)").
 			WithHint("only SELECT, WITH ... SELECT and UNION queries are allowed here")
 	}
-	return &Query{Src: src, Start: start, End: end, Stmt: stmts[0], Rewritten: l.text, posMap: l.pm}, nil
+	q := &Query{Src: src, Start: start, End: end, Stmt: stmts[0], Rewritten: l.text, posMap: l.pm}
+	if err := mr.attach(q); err != nil {
+		return nil, err
+	}
+	return q, nil
 }
 
 // exprStopWords end an expression when they appear at the top level; used
@@ -65,10 +73,15 @@ func ParseExpr(src *diag.Source, start, end int) (*Expr, error) {
 }
 
 func parseExpr(src *diag.Source, start, end int) (*Expr, *diag.Error) {
+	return parseExprWith(src, start, end, lifters)
+}
+
+// parseExprWith is parseExpr with the lifters ls.
+func parseExprWith(src *diag.Source, start, end int, ls []lifter) (*Expr, *diag.Error) {
 	if strings.TrimSpace(src.Text[start:end]) == "" {
 		return nil, diag.Errorf(src, start, diag.Syntax, "expected an expression")
 	}
-	l, lerr := lift(src.Text, start, end, "SELECT ")
+	l, lerr := liftWith(src.Text, start, end, "SELECT ", ls, nil)
 	if lerr != nil {
 		return nil, unterminated(src, lerr)
 	}
@@ -154,10 +167,13 @@ func tidbError(src *diag.Source, start, end int, l lifted, err error) *diag.Erro
 	}
 	off := start + l.pm.original(roff)
 	r := lex(src.Text, start, end)
+	if e := matchRecognizeError(src, start, r.toks, l.pm); e != nil {
+		return e
+	}
 	// Clauses that later issues lift; until then say so plainly rather
 	// than report a syntax error inside them.
 	for k, t := range r.toks {
-		if t.is("MATCH_RECOGNIZE") || t.is("FOR") && (r.toks[k+1].is("SYSTEM_TIME") || r.toks[k+1].is("VERSION")) {
+		if t.is("FOR") && (r.toks[k+1].is("SYSTEM_TIME") || r.toks[k+1].is("VERSION")) {
 			return diag.Errorf(src, t.start, diag.Unsupported, "%s is not supported yet",
 				strings.ToUpper(src.Text[t.start:r.toks[min(k+1, len(r.toks)-1)].end]))
 		}
