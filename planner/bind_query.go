@@ -231,61 +231,14 @@ func (qc *queryCtx) bindTableSource(ts *ast.TableSource) (Logical, *scope, error
 	switch src := ts.Source.(type) {
 	case *ast.TableName:
 		name := src.Name.O
-		if alias == "" {
-			alias = name
+		if mr, ok := qc.span.q.MatchRecognize[strings.ToLower(name)]; ok && src.Schema.O == "" {
+			return qc.bindMatch(mr, alias)
 		}
 		if src.Schema.O != "" {
 			return nil, nil, qc.errAt(qc.findWord(src.Schema.O, qc.span.q.Start), diag.Unsupported,
 				"qualified name '%s.%s': catalogs come with the lakehouse in a later release", src.Schema.O, name)
 		}
-		if l, ok := qc.ctes[strings.ToLower(name)]; ok {
-			return l, scopeOf(l.Schema(), alias), nil
-		}
-		obj, ok := qc.p.Catalog.Lookup(name)
-		if !ok {
-			e := qc.errAt(qc.findWord(name, qc.span.q.Start), diag.UnknownName, "unknown source, table or view '%s'", name)
-			if qc.p.Catalog.Failed(name) {
-				e.Msg = fmt.Sprintf("'%s' could not be created (see the error above)", name)
-				e.Consequence = true
-				return nil, nil, e
-			}
-			cands := qc.p.Catalog.Names(KindSource, KindTable, KindView)
-			for k := range qc.ctes {
-				cands = append(cands, k)
-			}
-			if m := connectors.Closest(name, cands); m != "" {
-				e.WithHint("did you mean '%s'?", m)
-			} else if len(cands) == 0 {
-				e.WithHint("create one with CREATE SOURCE; SHOW SOURCES lists them")
-			}
-			return nil, nil, e
-		}
-		switch o := obj.(type) {
-		case *Relation:
-			return &Scan{Rel: o, Alias: alias}, scopeOf(o.Schema(), alias), nil
-		case *View:
-			if qc.viewDepth > 32 {
-				return nil, nil, qc.errAt(qc.findWord(name, qc.span.q.Start), diag.Semantic, "view '%s' refers to itself", name)
-			}
-			sub := &queryCtx{p: qc.p, span: querySpan{o.Query}, ctes: map[string]Logical{}, viewDepth: qc.viewDepth + 1}
-			l, err := sub.bindResultSet(o.Query.Stmt)
-			if err != nil {
-				return nil, nil, fmt.Errorf("in view '%s': %w", o.Name, err)
-			}
-			if len(o.Columns) > 0 {
-				names := make([]ast.CIStr, len(o.Columns))
-				for i, c := range o.Columns {
-					names[i] = ast.NewCIStr(c)
-				}
-				if l, err = renameColumns(l, names); err != nil {
-					return nil, nil, err
-				}
-			}
-			return l, scopeOf(l.Schema(), alias), nil
-		case *SinkDef:
-			return nil, nil, qc.errAt(qc.findWord(name, qc.span.q.Start), diag.Semantic, "'%s' is a sink and cannot be read", name).
-				WithHint("read the sink's topic with a CREATE SOURCE over it")
-		}
+		return qc.bindNamed(name, alias, -1)
 	case *ast.SelectStmt, *ast.SetOprStmt:
 		l, err := qc.bindResultSet(src)
 		if err != nil {
@@ -294,6 +247,69 @@ func (qc *queryCtx) bindTableSource(ts *ast.TableSource) (Logical, *scope, error
 		return l, scopeOf(l.Schema(), alias), nil
 	}
 	return nil, nil, qc.errAt(qc.span.q.Start, diag.Unsupported, "unsupported table reference")
+}
+
+// bindNamed binds a source, table, view or CTE by name; pos is where the
+// name is in the source (-1: search the query's text for it).
+func (qc *queryCtx) bindNamed(name, alias string, pos int) (Logical, *scope, error) {
+	if alias == "" {
+		alias = name
+	}
+	at := func() int {
+		if pos >= 0 {
+			return pos
+		}
+		return qc.findWord(name, qc.span.q.Start)
+	}
+	if l, ok := qc.ctes[strings.ToLower(name)]; ok {
+		return l, scopeOf(l.Schema(), alias), nil
+	}
+	obj, ok := qc.p.Catalog.Lookup(name)
+	if !ok {
+		e := qc.errAt(at(), diag.UnknownName, "unknown source, table or view '%s'", name)
+		if qc.p.Catalog.Failed(name) {
+			e.Msg = fmt.Sprintf("'%s' could not be created (see the error above)", name)
+			e.Consequence = true
+			return nil, nil, e
+		}
+		cands := qc.p.Catalog.Names(KindSource, KindTable, KindView)
+		for k := range qc.ctes {
+			cands = append(cands, k)
+		}
+		if m := connectors.Closest(name, cands); m != "" {
+			e.WithHint("did you mean '%s'?", m)
+		} else if len(cands) == 0 {
+			e.WithHint("create one with CREATE SOURCE; SHOW SOURCES lists them")
+		}
+		return nil, nil, e
+	}
+	switch o := obj.(type) {
+	case *Relation:
+		return &Scan{Rel: o, Alias: alias}, scopeOf(o.Schema(), alias), nil
+	case *View:
+		if qc.viewDepth > 32 {
+			return nil, nil, qc.errAt(at(), diag.Semantic, "view '%s' refers to itself", name)
+		}
+		sub := &queryCtx{p: qc.p, span: querySpan{o.Query}, ctes: map[string]Logical{}, viewDepth: qc.viewDepth + 1}
+		l, err := sub.bindResultSet(o.Query.Stmt)
+		if err != nil {
+			return nil, nil, fmt.Errorf("in view '%s': %w", o.Name, err)
+		}
+		if len(o.Columns) > 0 {
+			names := make([]ast.CIStr, len(o.Columns))
+			for i, c := range o.Columns {
+				names[i] = ast.NewCIStr(c)
+			}
+			if l, err = renameColumns(l, names); err != nil {
+				return nil, nil, err
+			}
+		}
+		return l, scopeOf(l.Schema(), alias), nil
+	case *SinkDef:
+		return nil, nil, qc.errAt(at(), diag.Semantic, "'%s' is a sink and cannot be read", name).
+			WithHint("read the sink's topic with a CREATE SOURCE over it")
+	}
+	return nil, nil, qc.errAt(at(), diag.Unsupported, "unsupported table reference")
 }
 
 // findWord finds the first whole-word, case-insensitive occurrence of w in

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"github.com/chatsql/chatsql/runtime/cep"
 	"sort"
 	"strings"
 
@@ -112,6 +113,8 @@ func describeNode(n *plan.Node) string {
 			strings.Join(args, ", "), n.Schema.Columns[len(n.Schema.Columns)-1].Name, c.Capacity, c.Timeout, mode)
 	case *plan.SinkConfig:
 		return fmt.Sprintf("Sink#%d[%s] connector=%s%s", n.ID, n.Name, c.Connector, optionList(c.Conn.Options, "scan."))
+	case *plan.MatchConfig:
+		return describeMatch(n, c)
 	case *plan.CollectConfig:
 		s := fmt.Sprintf("Collect#%d", n.ID)
 		if c.Limit > 0 {
@@ -137,4 +140,69 @@ func optionList(o map[string]string, otherRole string) string {
 		fmt.Fprintf(&b, " %s=%s", k, o[k])
 	}
 	return b.String()
+}
+
+// describeMatch renders MATCH_RECOGNIZE: its clauses, then the compiled
+// automaton, one state per line, so that a user can see why a pattern
+// matches or not.
+func describeMatch(n *plan.Node, c *plan.MatchConfig) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "MatchRecognize#%d", n.ID)
+	in := n.Schema // names of the input columns are not at hand: use indices via exprs
+	_ = in
+	if len(c.Partition) > 0 {
+		parts := make([]string, len(c.Partition))
+		for i, p := range c.Partition {
+			parts[i] = fmt.Sprintf("$%d", p)
+		}
+		fmt.Fprintf(&b, " partition=[%s]", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(&b, " order=$%d pattern=%s", c.TimeCol, patternString(c.Pattern, c.Vars))
+	if c.Within > 0 {
+		fmt.Fprintf(&b, " within=%s", c.Within)
+	}
+	rows := map[plan.RowsPerMatch]string{plan.RowsOneRow: "one row", plan.RowsOneRowShowTimeout: "one row, show timeout matches",
+		plan.RowsAllShowEmpty: "all rows", plan.RowsAllOmitEmpty: "all rows, omit empty matches", plan.RowsAllWithUnmatched: "all rows, with unmatched rows"}
+	fmt.Fprintf(&b, " rows=%q skip=%s", rows[c.Rows], skipString(c))
+	for i, d := range c.Define {
+		if d != nil {
+			fmt.Fprintf(&b, "\n      define %s: %s", c.Vars[i], matchExprString(d))
+		}
+	}
+	for _, m := range c.Measures {
+		fmt.Fprintf(&b, "\n      measure %s: %s", m.Name, matchExprString(m.E))
+	}
+	if c.HistoryFree {
+		b.WriteString("\n      conditions read only the current row and its neighbours: equal partial matches are merged")
+	}
+	b.WriteString("\n      automaton:")
+	for _, line := range strings.Split(strings.TrimRight(c.Program.String(), "\n"), "\n") {
+		b.WriteString("\n        " + line)
+	}
+	return b.String()
+}
+
+func skipString(c *plan.MatchConfig) string {
+	names := func() string {
+		var v []string
+		for _, i := range c.SkipVars {
+			v = append(v, c.Vars[i])
+		}
+		return strings.Join(v, ",")
+	}
+	switch c.Skip {
+	case cep.SkipToNextRow:
+		return "to next row"
+	case cep.SkipToFirst:
+		return "to first " + names()
+	case cep.SkipToLast:
+		return "to last " + names()
+	}
+	return "past last row"
+}
+
+// matchExprString shows an expression with its slots substituted.
+func matchExprString(m *plan.MatchExpr) string {
+	s := m.E.String()
+	return s
 }

@@ -114,6 +114,10 @@ func withInputs(n Logical, in []Logical) Logical {
 		c := *x
 		c.In = in[0]
 		return &c
+	case *MatchRecognize:
+		c := *x
+		c.In = in[0]
+		return &c
 	}
 	return n
 }

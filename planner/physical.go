@@ -94,6 +94,12 @@ func (l *lowering) lower(n Logical) (int, error) {
 			cfg.Ordered = false
 		}
 		return l.add(&plan.Node{Kind: plan.KindAsync, Inputs: []int{id}, Schema: x.Schema(), Name: x.Fn.Name, Config: cfg}), nil
+	case *MatchRecognize:
+		id, err := l.lower(x.In)
+		if err != nil {
+			return 0, err
+		}
+		return l.add(&plan.Node{Kind: plan.KindMatch, Inputs: []int{id}, Schema: x.Out, Name: "MatchRecognize", Config: x.Cfg}), nil
 	case *Limit:
 		return 0, fmt.Errorf("LIMIT is only supported for a SELECT in the shell")
 	}

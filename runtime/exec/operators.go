@@ -46,4 +46,5 @@ func init() {
 	RegisterOperator(plan.KindAsync, newAsync)
 	RegisterOperator(plan.KindSink, newSink)
 	RegisterOperator(plan.KindCollect, newCollect)
+	RegisterOperator(plan.KindMatch, newMatch)
 }

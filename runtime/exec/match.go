@@ -1,0 +1,948 @@
+package exec
+
+import (
+	"container/heap"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/chatsql/chatsql/planner/expr"
+	"github.com/chatsql/chatsql/planner/plan"
+	"github.com/chatsql/chatsql/runtime"
+	"github.com/chatsql/chatsql/runtime/cep"
+	"github.com/chatsql/chatsql/runtime/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+var (
+	cepLateMetric = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "chatsql_cep_late_rows_total",
+		Help: "Rows that reached MATCH_RECOGNIZE behind its watermark: dead-lettered, not matched.",
+	}, []string{"job", "operator"})
+	cepDroppedMetric = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "chatsql_cep_dropped_partial_matches_total",
+		Help: "Partial matches dropped by the per-partition cap (cep.max-partial-matches).",
+	}, []string{"job", "operator"})
+	cepMatchesMetric = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "chatsql_cep_matches_total",
+		Help: "Matches found by MATCH_RECOGNIZE, by kind (match, empty, timed_out).",
+	}, []string{"job", "operator", "kind"})
+	cepPartitionsMetric = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "chatsql_cep_partitions",
+		Help: "Partitions of MATCH_RECOGNIZE holding state (buffered rows or a partial match).",
+	}, []string{"job", "operator"})
+)
+
+// matchOp is MATCH_RECOGNIZE. Rows are buffered per partition until the
+// watermark passes them, then fed in event-time order (ties in arrival
+// order) to the partition's matcher; rows behind the watermark are late and
+// dead-lettered. WITHIN closes partial matches when the watermark passes
+// their first row's time plus the interval. State (buffered and retained
+// rows, matcher positions) is snapshotted at checkpoints; the matchers are
+// rebuilt by replaying the retained rows.
+type matchOp struct {
+	cfg   *plan.MatchConfig
+	oc    *runtime.OpContext
+	nIn   int
+	label string
+
+	define   []*matchEval // per variable; nil: true
+	measures []*matchEval
+	maxBack  int // rows kept before a matcher's oldest row, for PREV
+	maxFwd   int // rows a measure reads after a match (NEXT): its output waits for them
+	argBuf   types.Row
+
+	parts     map[string]*matchPart
+	dirty     map[*matchPart]struct{} // partitions with rows waiting for the watermark
+	deadlines deadlineHeap
+	wm        int64
+	out       []types.Row
+	keyBuf    []byte
+	carry     []types.Row // output produced while restoring, emitted next time
+
+	late, dropped, matches, empty, timedOut prometheus.Counter
+	partitions                              prometheus.Gauge
+}
+
+// matchPart is one partition's state.
+type matchPart struct {
+	key     string
+	keyVals []types.Value
+	base    int // absolute index of rows[0]
+	rows    []types.Row
+	ts      []int64
+	next    int // absolute index of the next row to release
+	pending pendingRows
+	m       *cep.Matcher
+	number  int64       // matches emitted
+	tracked int         // attempt start a deadline was pushed for (-1: none)
+	waiting []cep.Match // matches whose measures wait for rows after them (NEXT)
+	ev      *partEvaluator
+}
+
+type pendingRow struct {
+	ts  int64
+	seq uint64
+	row types.Row
+}
+
+type pendingRows []pendingRow
+
+// insert keeps the rows sorted by time (and the further ORDER BY keys),
+// equal rows in arrival order.
+func (p *pendingRows) insert(r pendingRow, keys []plan.OrderKey) {
+	s := *p
+	before := func(a, b *pendingRow) bool { // a sorts strictly before b
+		if a.ts != b.ts {
+			return a.ts < b.ts
+		}
+		for _, k := range keys {
+			if c := types.Compare(a.row[k.Col], b.row[k.Col]); c != 0 {
+				return (c < 0) != k.Desc
+			}
+		}
+		return false
+	}
+	if n := len(s); n == 0 || !before(&r, &s[n-1]) {
+		*p = append(s, r)
+		return
+	}
+	i := sort.Search(len(s), func(i int) bool { return before(&r, &s[i]) })
+	s = append(s, pendingRow{})
+	copy(s[i+1:], s[i:])
+	s[i] = r
+	*p = s
+}
+
+// matchEval is a compiled DEFINE or MEASURES expression.
+type matchEval struct {
+	eval  expr.Evaluator
+	slots []matchSlot
+	buf   types.Row
+}
+
+type matchSlot struct {
+	plan.MatchSlot
+	arg  expr.Evaluator
+	vars []bool // membership by variable index; nil: all
+}
+
+func newMatch(n *plan.Node, _ *BuildContext) (runtime.Operator, error) {
+	cfg, ok := n.Config.(*plan.MatchConfig)
+	if !ok {
+		return nil, fmt.Errorf("%w: MatchRecognize config is %T, want *plan.MatchConfig", ErrBadPlan, n.Config)
+	}
+	if cfg.Program == nil {
+		return nil, fmt.Errorf("%w: MatchRecognize without a compiled pattern", ErrBadPlan)
+	}
+	return &matchOp{cfg: cfg, label: n.Name}, nil
+}
+
+func (m *matchOp) compile(me *plan.MatchExpr, nIn int) *matchEval {
+	if me == nil {
+		return nil
+	}
+	ev := &matchEval{eval: me.E.Compile(), buf: make(types.Row, nIn+len(me.Slots))}
+	for _, s := range me.Slots {
+		cs := matchSlot{MatchSlot: s}
+		if s.Arg != nil {
+			cs.arg = s.Arg.Compile()
+		}
+		if s.Vars != nil {
+			cs.vars = make([]bool, len(m.cfg.Vars))
+			for _, v := range s.Vars {
+				cs.vars[v] = true
+			}
+		}
+		if s.Phys < 0 && -s.Phys > m.maxBack {
+			m.maxBack = -s.Phys
+		}
+		ev.slots = append(ev.slots, cs)
+	}
+	return ev
+}
+
+func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
+	m.oc = oc
+	m.parts = map[string]*matchPart{}
+	m.dirty = map[*matchPart]struct{}{}
+	m.wm = runtime.MinWatermark
+	m.nIn = m.inWidth()
+	for _, d := range m.cfg.Define {
+		m.define = append(m.define, m.compile(d, m.nIn))
+	}
+	for _, me := range m.cfg.Measures {
+		m.measures = append(m.measures, m.compile(me.E, m.nIn))
+		for _, sl := range me.E.Slots {
+			if sl.Phys > m.maxFwd {
+				m.maxFwd = sl.Phys
+			}
+		}
+	}
+	job := oc.JobName
+	if job == "" {
+		job = oc.JobID
+	}
+	m.late = cepLateMetric.WithLabelValues(job, oc.Operator)
+	m.dropped = cepDroppedMetric.WithLabelValues(job, oc.Operator)
+	m.matches = cepMatchesMetric.WithLabelValues(job, oc.Operator, "match")
+	m.empty = cepMatchesMetric.WithLabelValues(job, oc.Operator, "empty")
+	m.timedOut = cepMatchesMetric.WithLabelValues(job, oc.Operator, "timed_out")
+	m.partitions = cepPartitionsMetric.WithLabelValues(job, oc.Operator)
+	return nil
+}
+
+// inWidth is the number of input columns: the slots of every expression
+// start right after them.
+func (m *matchOp) inWidth() int { return m.cfg.InputWidth }
+
+func (m *matchOp) newPart(key string, keyVals []types.Value) *matchPart {
+	p := &matchPart{key: key, keyVals: keyVals, tracked: -1}
+	p.ev = &partEvaluator{op: m, p: p}
+	p.m = cep.NewMatcher(m.cfg.Program, p.ev, m.matcherOptions(p))
+	return p
+}
+
+// matcherOptions are p's matcher options; WITHIN keeps a row in a match
+// whose first row is at most the interval before it.
+func (m *matchOp) matcherOptions(p *matchPart) cep.Options {
+	o := cep.Options{Skip: m.cfg.Skip, SkipVars: m.cfg.SkipVars, MaxThreads: m.cfg.MaxThreads}
+	if w := m.cfg.Within.Microseconds(); w > 0 {
+		o.Within = func(start, row int) bool { return p.tsAt(row)-p.tsAt(start) <= w }
+	}
+	return o
+}
+
+func (m *matchOp) partKey(row types.Row) string {
+	if len(m.cfg.Partition) == 0 {
+		return ""
+	}
+	m.keyBuf = m.keyBuf[:0]
+	for _, c := range m.cfg.Partition {
+		m.keyBuf = row[c].AppendBinary(m.keyBuf)
+	}
+	return string(m.keyBuf)
+}
+
+var seqCounter uint64
+
+func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runtime.Emitter) error {
+	for _, row := range b.Rows {
+		tv := row[m.cfg.TimeCol]
+		if tv.IsNull() {
+			m.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: m.oc.Operator, Value: rowJSON(row),
+				Err: errors.New("MATCH_RECOGNIZE: the row's event time is NULL")})
+			continue
+		}
+		ts := tv.Micros()
+		if ts <= m.wm {
+			m.late.Inc()
+			m.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: m.oc.Operator, Value: rowJSON(row),
+				Err: fmt.Errorf("MATCH_RECOGNIZE: late row: event time %s is not after the watermark %s",
+					types.NewTimestampLTZ(ts), types.NewTimestampLTZ(m.wm))})
+			continue
+		}
+		key := m.partKey(row)
+		p := m.parts[key]
+		if p == nil {
+			var kv []types.Value
+			for _, c := range m.cfg.Partition {
+				kv = append(kv, row[c])
+			}
+			p = m.newPart(key, kv)
+			m.parts[key] = p
+		}
+		seqCounter++
+		p.pending.insert(pendingRow{ts: ts, seq: seqCounter, row: row}, m.cfg.OrderKeys)
+		m.dirty[p] = struct{}{}
+	}
+	m.partitions.Set(float64(len(m.parts)))
+	return m.flush(ctx, out)
+}
+
+func (m *matchOp) flush(ctx context.Context, out runtime.Emitter) error {
+	rows := m.out
+	if len(m.carry) > 0 {
+		rows = append(m.carry, rows...)
+		m.carry = nil
+	}
+	m.out = nil
+	if len(rows) == 0 {
+		return nil
+	}
+	return out.Emit(ctx, &runtime.Batch{Rows: rows})
+}
+
+func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) error {
+	if wm <= m.wm {
+		return nil
+	}
+	m.wm = wm
+	for p := range m.dirty {
+		if err := m.release(p); err != nil {
+			return err
+		}
+		if len(p.pending) == 0 {
+			delete(m.dirty, p)
+		}
+	}
+	if m.cfg.Within > 0 {
+		for len(m.deadlines) > 0 && m.deadlines[0].at <= wm {
+			d := heap.Pop(&m.deadlines).(deadline)
+			p := m.parts[d.key]
+			if p == nil || p.tracked != d.start || !p.m.Pending() {
+				continue
+			}
+			if err := m.expire(p, wm); err != nil {
+				return err
+			}
+		}
+	}
+	if wm == runtime.MaxWatermark {
+		for _, p := range m.parts {
+			ms, err := p.m.Finish()
+			if err != nil {
+				return m.matchErr(p, err)
+			}
+			m.emitMatches(p, ms)
+			m.emitWaiting(p, true)
+		}
+	}
+	for k, p := range m.parts {
+		m.trim(p)
+		if len(p.pending) == 0 && !p.m.Pending() && len(p.rows) == 0 && len(p.waiting) == 0 {
+			delete(m.parts, k)
+		}
+	}
+	m.partitions.Set(float64(len(m.parts)))
+	m.dropped.Add(0)
+	return m.flush(ctx, out)
+}
+
+func (m *matchOp) matchErr(p *matchPart, err error) error {
+	return fmt.Errorf("MATCH_RECOGNIZE: %w", err)
+}
+
+// release feeds the partition's rows that the watermark passed to its
+// matcher, in event-time order.
+func (m *matchOp) release(p *matchPart) error {
+	n := 0
+	for n < len(p.pending) && p.pending[n].ts <= m.wm {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	for _, pr := range p.pending[:n] {
+		idx := p.base + len(p.rows)
+		p.rows = append(p.rows, pr.row)
+		p.ts = append(p.ts, pr.ts)
+		p.next = idx + 1
+		before := p.m.Dropped()
+		ms, err := p.m.Push(idx)
+		if err != nil {
+			return m.matchErr(p, err)
+		}
+		if d := p.m.Dropped() - before; d > 0 {
+			m.dropped.Add(float64(d))
+		}
+		m.emitMatches(p, ms)
+		m.track(p)
+		m.trim(p)
+	}
+	rest := copy(p.pending, p.pending[n:])
+	clear(p.pending[rest:])
+	p.pending = p.pending[:rest]
+	return nil
+}
+
+// expire ends the partial matches of p that no row after time at can
+// extend: their first row is more than WITHIN before it.
+func (m *matchOp) expire(p *matchPart, at int64) error {
+	within := m.cfg.Within.Microseconds()
+	ms, err := p.m.Expire(func(start int) bool { return at-p.tsAt(start) >= within })
+	if err != nil {
+		return m.matchErr(p, err)
+	}
+	m.emitMatches(p, ms)
+	m.track(p)
+	return nil
+}
+
+// track registers the WITHIN deadline of p's current attempt.
+func (m *matchOp) track(p *matchPart) {
+	if m.cfg.Within <= 0 {
+		return
+	}
+	if !p.m.Pending() {
+		p.tracked = -1
+		return
+	}
+	start := p.m.Oldest()
+	if start == p.tracked {
+		return
+	}
+	p.tracked = start
+	heap.Push(&m.deadlines, deadline{at: p.tsAt(start) + m.cfg.Within.Microseconds(), key: p.key, start: start})
+}
+
+func (p *matchPart) tsAt(i int) int64 {
+	if i-p.base < 0 || i-p.base >= len(p.ts) {
+		return math.MinInt64 / 2
+	}
+	return p.ts[i-p.base]
+}
+
+func (p *matchPart) row(i int) types.Row {
+	if i-p.base < 0 || i-p.base >= len(p.rows) {
+		return nil
+	}
+	return p.rows[i-p.base]
+}
+
+// trim frees the rows no matcher attempt or PREV can reach any more.
+func (m *matchOp) trim(p *matchPart) {
+	keep := p.m.Oldest()
+	if len(p.waiting) > 0 {
+		keep = min(keep, p.waiting[0].Start)
+	}
+	keep -= m.maxBack
+	drop := keep - p.base
+	if drop <= 0 {
+		return
+	}
+	if drop >= len(p.rows) {
+		clear(p.rows)
+		p.rows, p.ts = p.rows[:0], p.ts[:0]
+		p.base = p.next
+		return
+	}
+	if drop > len(p.rows)/2 || cap(p.rows) > 64 && len(p.rows) < cap(p.rows)/4 {
+		n := copy(p.rows, p.rows[drop:])
+		clear(p.rows[n:])
+		p.rows = p.rows[:n]
+		copy(p.ts, p.ts[drop:])
+		p.ts = p.ts[:n]
+		p.base += drop
+	}
+}
+
+// emitMatches turns matches into output rows.
+func (m *matchOp) emitMatches(p *matchPart, ms []cep.Match) {
+	for i := range ms {
+		mt := &ms[i]
+		switch {
+		case mt.TimedOut:
+			m.timedOut.Inc()
+			if m.cfg.Rows != plan.RowsOneRowShowTimeout {
+				continue
+			}
+		case mt.End == mt.Start:
+			m.empty.Inc()
+		default:
+			m.matches.Inc()
+		}
+		p.number = max(p.number, mt.Number)
+		if m.maxFwd > 0 {
+			p.waiting = append(p.waiting, *mt)
+			continue
+		}
+		m.emitMatch(p, mt)
+	}
+	m.emitWaiting(p, false)
+}
+
+// emitWaiting emits the queued matches whose rows after them (for NEXT)
+// have arrived, or all of them at the end of the partition's input.
+func (m *matchOp) emitWaiting(p *matchPart, all bool) {
+	n := 0
+	for n < len(p.waiting) && (all || max(p.waiting[n].End-1, p.waiting[n].Start)+m.maxFwd <= p.next-1) {
+		m.emitMatch(p, &p.waiting[n])
+		n++
+	}
+	if n > 0 {
+		rest := copy(p.waiting, p.waiting[n:])
+		p.waiting = p.waiting[:rest]
+	}
+}
+
+func (m *matchOp) emitMatch(p *matchPart, mt *cep.Match) {
+	view := matchView{p: p, start: mt.Start, labels: mt.Labels, number: mt.Number, timedOut: mt.TimedOut}
+	if !m.cfg.Rows.AllRows() {
+		row := make(types.Row, 0, len(p.keyVals)+len(m.measures))
+		row = append(row, p.keyVals...)
+		view.cur, view.end = mt.End-1, mt.End
+		for _, me := range m.measures {
+			row = append(row, m.evalMeasure(me, &view))
+		}
+		m.out = append(m.out, row)
+		return
+	}
+	if mt.End == mt.Start {
+		if m.cfg.Rows == plan.RowsAllOmitEmpty {
+			return
+		}
+		base := p.row(mt.Start)
+		if base == nil {
+			return
+		}
+		row := append(append(types.Row(nil), base...), make(types.Row, len(m.measures))...)
+		view.cur, view.end = mt.Start-1, mt.Start
+		for k, me := range m.measures {
+			row[m.nIn+k] = m.evalMeasure(me, &view)
+		}
+		m.out = append(m.out, row)
+		return
+	}
+	for r := mt.Start; r < mt.End; r++ {
+		base := p.row(r)
+		row := make(types.Row, m.nIn+len(m.measures))
+		copy(row, base)
+		view.cur, view.end = r, mt.End
+		for k, me := range m.measures {
+			row[m.nIn+k] = m.evalMeasure(me, &view)
+		}
+		m.out = append(m.out, row)
+	}
+}
+
+func (m *matchOp) evalMeasure(me *matchEval, v *matchView) types.Value {
+	base := v.p.row(v.cur)
+	m.fill(me, v, base)
+	val, err := me.eval(me.buf)
+	if err != nil {
+		m.oc.Logf("MATCH_RECOGNIZE %s: measure: %v", m.oc.Operator, err)
+		return types.NullValue
+	}
+	return val
+}
+
+// matchView is the part of a match an expression sees: rows start..cur
+// (running) or start..end-1 (final), with their labels.
+type matchView struct {
+	p         *matchPart
+	start     int
+	cur, end  int // current row; end of the match (exclusive)
+	labels    []int
+	thread    cep.Thread
+	candidate int // DEFINE: the label being tried for row cur
+	number    int64
+	timedOut  bool
+	define    bool
+}
+
+func (v *matchView) label(i int) int {
+	if v.define {
+		if i == v.cur {
+			return v.candidate
+		}
+		return v.thread.Label(i)
+	}
+	if i-v.start < 0 || i-v.start >= len(v.labels) {
+		return -1
+	}
+	return v.labels[i-v.start]
+}
+
+// fill computes the slots of me into its buffer over the base row.
+func (m *matchOp) fill(me *matchEval, v *matchView, base types.Row) {
+	buf := me.buf
+	if base != nil {
+		copy(buf, base)
+	} else {
+		clear(buf[:m.nIn])
+	}
+	for k := range me.slots {
+		buf[m.nIn+k] = m.slotValue(&me.slots[k], v)
+	}
+}
+
+func (m *matchOp) slotValue(s *matchSlot, v *matchView) types.Value {
+	last := v.cur
+	if s.Final {
+		last = v.end - 1
+	}
+	in := func(i int) bool {
+		if s.vars == nil {
+			return true
+		}
+		l := v.label(i)
+		return l >= 0 && l < len(s.vars) && s.vars[l]
+	}
+	switch s.Kind {
+	case plan.SlotClassifier:
+		idx := m.navIndex(s, v, last, in)
+		if idx < v.start || idx >= v.end || (v.define && idx > v.cur) {
+			return types.NullValue
+		}
+		if l := v.label(idx); l >= 0 && l < len(m.cfg.Vars) {
+			return types.NewString(m.cfg.Vars[l])
+		}
+		return types.NullValue
+	case plan.SlotMatchNumber:
+		if v.define {
+			return types.NewBigInt(v.p.number + 1)
+		}
+		return types.NewBigInt(v.number)
+	case plan.SlotTimedOut:
+		return types.NewBool(v.timedOut)
+	case plan.SlotAgg:
+		return m.aggregate(s, v, last, in)
+	}
+	// navigation
+	idx := m.navIndex(s, v, last, in)
+	if idx < 0 || s.Phys > 0 && idx > v.p.next-1 {
+		return types.NullValue
+	}
+	row := v.p.row(idx)
+	if row == nil {
+		return types.NullValue
+	}
+	val, err := s.arg(m.argRow(s, v, row))
+	if err != nil {
+		return types.NullValue
+	}
+	return val
+}
+
+// argRow is the row an argument is evaluated on: the input row, plus
+// MATCH_NUMBER() when the argument reads it.
+func (m *matchOp) argRow(s *matchSlot, v *matchView, row types.Row) types.Row {
+	if !s.ArgMatchNumber {
+		return row
+	}
+	num := v.number
+	if v.define {
+		num = v.p.number + 1
+	}
+	m.argBuf = append(append(m.argBuf[:0], row[:m.nIn]...), types.NewBigInt(num))
+	return m.argBuf
+}
+
+// navIndex finds the row of a navigation: logical (FIRST/LAST over the
+// rows of the slot's variables up to last), then physical (PREV/NEXT);
+// -1 when there is none.
+func (m *matchOp) navIndex(s *matchSlot, v *matchView, last int, in func(int) bool) int {
+	idx := -1
+	switch {
+	case s.vars == nil && !s.First && s.Off == 0:
+		if last >= v.start || s.Phys != 0 {
+			idx = last
+		}
+	case s.First:
+		// FIRST counts from the match's start; in MEASURES it may reach
+		// past the current row into the rest of the match (Trino's RUNNING
+		// FIRST(x, n))
+		upper := last
+		if !v.define {
+			upper = max(last, v.end-1)
+		}
+		n := 0
+		for i := v.start; i <= upper; i++ {
+			if in(i) {
+				if n == s.Off {
+					idx = i
+					break
+				}
+				n++
+			}
+		}
+	default:
+		n := 0
+		for i := last; i >= v.start; i-- {
+			if in(i) {
+				if n == s.Off {
+					idx = i
+					break
+				}
+				n++
+			}
+		}
+	}
+	if idx < 0 && !(s.vars == nil && !s.First && s.Off == 0) {
+		return -1
+	}
+	if idx < 0 {
+		return -1
+	}
+	return idx + s.Phys
+}
+
+func (m *matchOp) aggregate(s *matchSlot, v *matchView, last int, in func(int) bool) types.Value {
+	var (
+		n       int64
+		sumI    int64
+		sumF    float64
+		best    types.Value
+		hasBest bool
+		isFloat = s.T.Kind == types.KindDouble || s.Agg == "avg"
+	)
+	for i := v.start; i <= last; i++ {
+		if !in(i) {
+			continue
+		}
+		if s.arg == nil {
+			n++
+			continue
+		}
+		row := v.p.row(i)
+		if row == nil {
+			continue
+		}
+		val, err := s.arg(m.argRow(s, v, row))
+		if err != nil || val.IsNull() {
+			continue
+		}
+		n++
+		switch s.Agg {
+		case "sum", "avg":
+			if val.Kind() == types.KindInt || val.Kind() == types.KindBigInt {
+				sumI += val.Int()
+			}
+			sumF += val.AsFloat()
+		case "min":
+			if !hasBest || types.Compare(val, best) < 0 {
+				best, hasBest = val, true
+			}
+		case "max":
+			if !hasBest || types.Compare(val, best) > 0 {
+				best, hasBest = val, true
+			}
+		}
+	}
+	switch s.Agg {
+	case "count":
+		return types.NewBigInt(n)
+	case "sum":
+		if n == 0 {
+			return types.NullValue
+		}
+		if !isFloat && s.T.Kind == types.KindBigInt {
+			return types.NewBigInt(sumI)
+		}
+		return types.NewDouble(sumF)
+	case "avg":
+		if n == 0 {
+			return types.NullValue
+		}
+		return types.NewDouble(sumF / float64(n))
+	}
+	if !hasBest {
+		return types.NullValue
+	}
+	return best
+}
+
+// partEvaluator evaluates DEFINE for a partition's matcher.
+type partEvaluator struct {
+	op *matchOp
+	p  *matchPart
+	v  matchView
+}
+
+func (e *partEvaluator) Define(v int, row int, t cep.Thread) (bool, error) {
+	me := e.op.define[v]
+	if me == nil {
+		return true, nil
+	}
+	e.v = matchView{p: e.p, start: t.Start(), cur: row, end: row + 1, thread: t, candidate: v, define: true}
+	base := e.p.row(row)
+	e.op.fill(me, &e.v, base)
+	val, err := me.eval(me.buf)
+	if err != nil {
+		return false, err
+	}
+	return !val.IsNull() && val.Bool(), nil
+}
+
+// HistoryFree tells the matcher that partial matches at the same state are
+// interchangeable.
+func (e *partEvaluator) HistoryFree() bool { return e.op.cfg.HistoryFree }
+
+func (m *matchOp) Close(ctx context.Context, out runtime.Emitter) error { return m.flush(ctx, out) }
+
+// ---- state ----
+
+const matchStateVersion = 2
+
+// Snapshot writes every partition: key values, released rows still
+// retained, rows waiting for the watermark, the matcher's position.
+func (m *matchOp) Snapshot(_ context.Context, _ int64) ([]byte, error) {
+	b := []byte{matchStateVersion}
+	b = binary.AppendVarint(b, m.wm)
+	b = binary.AppendUvarint(b, uint64(len(m.parts)))
+	keys := make([]string, 0, len(m.parts))
+	for k := range m.parts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p := m.parts[k]
+		b = types.AppendRowBinary(b, p.keyVals)
+		start, number := p.m.State()
+		b = binary.AppendVarint(b, int64(p.base))
+		b = binary.AppendVarint(b, int64(start))
+		b = binary.AppendVarint(b, number)
+		b = binary.AppendVarint(b, p.number)
+		b = binary.AppendUvarint(b, uint64(len(p.rows)))
+		for i, r := range p.rows {
+			b = binary.AppendVarint(b, p.ts[i])
+			b = types.AppendRowBinary(b, r)
+		}
+		b = binary.AppendUvarint(b, uint64(len(p.pending)))
+		for _, pr := range p.pending {
+			b = binary.AppendVarint(b, pr.ts)
+			b = types.AppendRowBinary(b, pr.row)
+		}
+		b = binary.AppendUvarint(b, uint64(len(p.waiting)))
+		for _, w := range p.waiting {
+			b = binary.AppendVarint(b, int64(w.Start))
+			b = binary.AppendVarint(b, int64(w.End))
+			b = binary.AppendVarint(b, w.Number)
+			to := int64(0)
+			if w.TimedOut {
+				to = 1
+			}
+			b = binary.AppendVarint(b, to)
+			b = binary.AppendUvarint(b, uint64(len(w.Labels)))
+			for _, l := range w.Labels {
+				b = binary.AppendVarint(b, int64(l))
+			}
+		}
+	}
+	return b, nil
+}
+
+var errMatchState = errors.New("MATCH_RECOGNIZE: corrupt checkpoint state")
+
+// Restore rebuilds the partitions and replays each matcher over its
+// retained rows from the attempt it was in.
+func (m *matchOp) Restore(_ context.Context, state []byte) error {
+	if len(state) == 0 {
+		return nil
+	}
+	if state[0] != matchStateVersion {
+		return fmt.Errorf("%w: version %d", errMatchState, state[0])
+	}
+	b := state[1:]
+	varint := func() int64 {
+		v, k := binary.Varint(b)
+		if k <= 0 {
+			b = nil
+			return 0
+		}
+		b = b[k:]
+		return v
+	}
+	uvarint := func() uint64 {
+		v, k := binary.Uvarint(b)
+		if k <= 0 || v > uint64(len(state)) {
+			b = nil
+			return 0
+		}
+		b = b[k:]
+		return v
+	}
+	m.wm = varint()
+	n := uvarint()
+	for i := uint64(0); i < n; i++ {
+		kv, rest, err := types.DecodeRow(b)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errMatchState, err)
+		}
+		b = rest
+		base, start, number, emitted := int(varint()), int(varint()), varint(), varint()
+		p := &matchPart{keyVals: kv, tracked: -1, base: base, number: emitted}
+		m.keyBuf = m.keyBuf[:0]
+		for _, v := range kv {
+			m.keyBuf = v.AppendBinary(m.keyBuf)
+		}
+		p.key = string(m.keyBuf)
+		if len(m.cfg.Partition) == 0 {
+			p.key = ""
+		}
+		nr := uvarint()
+		for k := uint64(0); k < nr; k++ {
+			ts := varint()
+			r, rest, err := types.DecodeRow(b)
+			if err != nil {
+				return fmt.Errorf("%w: %v", errMatchState, err)
+			}
+			b = rest
+			p.rows, p.ts = append(p.rows, r), append(p.ts, ts)
+		}
+		np := uvarint()
+		for k := uint64(0); k < np; k++ {
+			ts := varint()
+			r, rest, err := types.DecodeRow(b)
+			if err != nil {
+				return fmt.Errorf("%w: %v", errMatchState, err)
+			}
+			b = rest
+			seqCounter++
+			p.pending = append(p.pending, pendingRow{ts: ts, seq: seqCounter, row: r})
+		}
+		nw := uvarint()
+		for k := uint64(0); k < nw; k++ {
+			w := cep.Match{Start: int(varint()), End: int(varint()), Number: varint(), TimedOut: varint() == 1}
+			nl := uvarint()
+			for l := uint64(0); l < nl; l++ {
+				w.Labels = append(w.Labels, int(varint()))
+			}
+			p.waiting = append(p.waiting, w)
+		}
+		if b == nil {
+			return errMatchState
+		}
+		p.next = p.base + len(p.rows)
+		p.ev = &partEvaluator{op: m, p: p}
+		p.m = cep.NewMatcherAt(m.cfg.Program, p.ev, m.matcherOptions(p), start, number)
+		for idx := start; idx < p.next; idx++ {
+			if idx < p.base {
+				continue
+			}
+			ms, err := p.m.Push(idx)
+			if err != nil {
+				return m.matchErr(p, err)
+			}
+			before := len(m.out)
+			m.emitMatches(p, ms)
+			if len(m.out) > before {
+				m.oc.Logf("MATCH_RECOGNIZE %s: restoring partition state produced %d rows again (emitted; at-least-once)", m.oc.Operator, len(m.out)-before)
+			}
+		}
+		m.track(p)
+		m.parts[p.key] = p
+		if len(p.pending) > 0 {
+			m.dirty[p] = struct{}{}
+		}
+	}
+	m.carry = append(m.carry, m.out...)
+	m.out = nil
+	return nil
+}
+
+// ---- WITHIN deadlines ----
+
+type deadline struct {
+	at    int64
+	key   string
+	start int
+}
+
+type deadlineHeap []deadline
+
+func (h deadlineHeap) Len() int           { return len(h) }
+func (h deadlineHeap) Less(i, j int) bool { return h[i].at < h[j].at }
+func (h deadlineHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *deadlineHeap) Push(x any)        { *h = append(*h, x.(deadline)) }
+func (h *deadlineHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
