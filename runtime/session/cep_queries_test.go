@@ -19,7 +19,7 @@ import (
 // UTC) with exactly one spam burst, one engagement, one completed
 // conversation and two abandoned visits; see the expected alerts below.
 var chatScript = []struct {
-	t                int64
+	t               int64
 	user, typ, text string
 }{
 	{0, "alice", "USER_JOINED", "joined"},
