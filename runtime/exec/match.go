@@ -57,6 +57,11 @@ type matchOp struct {
 	argBuf   types.Row
 
 	parts     map[string]*matchPart
+	// numbers keeps MATCH_NUMBER() of partitions dropped while idle, when a
+	// measure or condition reads it (else nothing outlives a quiet
+	// partition): a partition that comes back continues its numbering.
+	numbers    map[string]int64
+	useNumbers bool
 	dirty     map[*matchPart]struct{} // partitions with rows waiting for the watermark
 	deadlines deadlineHeap
 	wm        int64
@@ -158,6 +163,9 @@ func (m *matchOp) compile(me *plan.MatchExpr, nIn int) *matchEval {
 				cs.vars[v] = true
 			}
 		}
+		if s.Kind == plan.SlotMatchNumber || s.ArgMatchNumber {
+			m.useNumbers = true
+		}
 		if s.Phys < 0 && -s.Phys > m.maxBack {
 			m.maxBack = -s.Phys
 		}
@@ -169,6 +177,7 @@ func (m *matchOp) compile(me *plan.MatchExpr, nIn int) *matchEval {
 func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	m.oc = oc
 	m.parts = map[string]*matchPart{}
+	m.numbers = map[string]int64{}
 	m.dirty = map[*matchPart]struct{}{}
 	m.wm = runtime.MinWatermark
 	m.nIn = m.inWidth()
@@ -203,6 +212,13 @@ func (m *matchOp) inWidth() int { return m.cfg.InputWidth }
 func (m *matchOp) newPart(key string, keyVals []types.Value) *matchPart {
 	p := &matchPart{key: key, keyVals: keyVals, tracked: -1}
 	p.ev = &partEvaluator{op: m, p: p}
+	if n, ok := m.numbers[key]; ok {
+		// the partition was dropped while quiet: it continues its numbering
+		delete(m.numbers, key)
+		p.number = n
+		p.m = cep.NewMatcherAt(m.cfg.Program, p.ev, m.matcherOptions(p), 0, n)
+		return p
+	}
 	p.m = cep.NewMatcher(m.cfg.Program, p.ev, m.matcherOptions(p))
 	return p
 }
@@ -315,6 +331,11 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 	for k, p := range m.parts {
 		m.trim(p)
 		if len(p.pending) == 0 && !p.m.Pending() && len(p.rows) == 0 && len(p.waiting) == 0 {
+			if m.useNumbers {
+				if _, n := p.m.State(); n > 0 {
+					m.numbers[k] = n
+				}
+			}
 			delete(m.parts, k)
 		}
 	}
@@ -767,7 +788,7 @@ func (m *matchOp) Close(ctx context.Context, out runtime.Emitter) error { return
 
 // ---- state ----
 
-const matchStateVersion = 2
+const matchStateVersion = 3
 
 // Snapshot writes every partition: key values, released rows still
 // retained, rows waiting for the watermark, the matcher's position.
@@ -813,6 +834,17 @@ func (m *matchOp) Snapshot(_ context.Context, _ int64) ([]byte, error) {
 				b = binary.AppendVarint(b, int64(l))
 			}
 		}
+	}
+	nkeys := make([]string, 0, len(m.numbers))
+	for k := range m.numbers {
+		nkeys = append(nkeys, k)
+	}
+	sort.Strings(nkeys)
+	b = binary.AppendUvarint(b, uint64(len(nkeys)))
+	for _, k := range nkeys {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendVarint(b, m.numbers[k])
 	}
 	return b, nil
 }
@@ -920,6 +952,19 @@ func (m *matchOp) Restore(_ context.Context, state []byte) error {
 		if len(p.pending) > 0 {
 			m.dirty[p] = struct{}{}
 		}
+	}
+	nn := uvarint()
+	for i := uint64(0); i < nn; i++ {
+		kl := uvarint()
+		if b == nil || uint64(len(b)) < kl {
+			return errMatchState
+		}
+		k := string(b[:kl])
+		b = b[kl:]
+		m.numbers[k] = varint()
+	}
+	if b == nil {
+		return errMatchState
 	}
 	m.carry = append(m.carry, m.out...)
 	m.out = nil
