@@ -56,18 +56,18 @@ type matchOp struct {
 	maxFwd   int // rows a measure reads after a match (NEXT): its output waits for them
 	argBuf   types.Row
 
-	parts     map[string]*matchPart
+	parts map[string]*matchPart
 	// numbers keeps MATCH_NUMBER() of partitions dropped while idle, when a
 	// measure or condition reads it (else nothing outlives a quiet
 	// partition): a partition that comes back continues its numbering.
 	numbers    map[string]int64
 	useNumbers bool
-	dirty     map[*matchPart]struct{} // partitions with rows waiting for the watermark
-	deadlines deadlineHeap
-	wm        int64
-	out       []types.Row
-	keyBuf    []byte
-	carry     []types.Row // output produced while restoring, emitted next time
+	dirty      map[*matchPart]struct{} // partitions with rows waiting for the watermark
+	deadlines  deadlineHeap
+	wm         int64
+	out        []types.Row
+	keyBuf     []byte
+	carry      []types.Row // output produced while restoring, emitted next time
 
 	late, dropped, matches, empty, timedOut prometheus.Counter
 	partitions                              prometheus.Gauge
