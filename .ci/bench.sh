@@ -3,7 +3,7 @@
 # figures docs/benchmarks.md quotes and prints them as one table, with the
 # machine they ran on.
 #
-#   .ci/bench.sh            everything (about 3 minutes)
+#   .ci/bench.sh            everything (about 5 minutes)
 #   .ci/bench.sh engine     only the in-process benchmarks (no broker)
 #
 # It starts the real Kafka broker (.ci/kafka.sh) when none answers on
@@ -59,6 +59,11 @@ bench translate ./udf/ '^BenchmarkTranslate$' -count "$count"
 bench translate-mix ./udf/ '^BenchmarkTranslateChatMix$' -benchtime 1x -timeout 10m
 bench skip ./udf/ '^BenchmarkSkipTranslation$' -benchmem
 bench apertium ./udf/ '^BenchmarkApertiumTranslate$'
+# MATCH_RECOGNIZE (issue 4): a million events per run, so one run per count
+bench cep-spam ./runtime/session/ '^BenchmarkCEPSpam$' -cpu 1 -count "$count" -benchtime 1x
+bench cep-operator ./runtime/exec/ '^BenchmarkCEPSpamOperator$' -cpu 1 -count "$count" -benchtime 1x
+bench cep-state ./runtime/exec/ '^BenchmarkCEPState$' -benchtime 1x
+bench nexmark-cep ./runtime/exec/ '^BenchmarkNexmarkCEP$' -cpu 1 -count "$count" -benchtime 1x
 
 if [[ "$only" != engine ]]; then
 	if ! port_open "$port"; then

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"container/heap"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -62,12 +61,20 @@ type matchOp struct {
 	// partition): a partition that comes back continues its numbering.
 	numbers    map[string]int64
 	useNumbers bool
-	dirty      map[*matchPart]struct{} // partitions with rows waiting for the watermark
-	deadlines  deadlineHeap
-	wm         int64
-	out        []types.Row
-	keyBuf     []byte
-	carry      []types.Row // output produced while restoring, emitted next time
+	// dirty lists the partitions with rows waiting for the watermark, each
+	// with a time at or before its earliest waiting row, so that a
+	// watermark visits only the partitions it releases rows of (a
+	// partition may be listed more than once: see markDirty).
+	dirty []dirtyEntry
+	// touched are the partitions whose state a watermark changed: the
+	// only ones that may have become empty (and are dropped).
+	touched   []*matchPart
+	partsPeak int // most partitions since the parts map was last rebuilt
+	deadlines deadlineHeap
+	wm        int64
+	out       []types.Row
+	keyBuf    []byte
+	carry     []types.Row // output produced while restoring, emitted next time
 
 	late, dropped, matches, empty, timedOut prometheus.Counter
 	partitions                              prometheus.Gauge
@@ -87,6 +94,15 @@ type matchPart struct {
 	tracked int         // attempt start a deadline was pushed for (-1: none)
 	waiting []cep.Match // matches whose measures wait for rows after them (NEXT)
 	ev      *partEvaluator
+	dirty   bool  // listed in matchOp.dirty
+	dirtyTs int64 // a time it is listed with, at or before its earliest waiting row
+	touched bool  // listed in matchOp.touched
+	dead    bool  // dropped from matchOp.parts (a deadline may still point to it)
+}
+
+type dirtyEntry struct {
+	p  *matchPart
+	ts int64
 }
 
 type pendingRow struct {
@@ -178,7 +194,6 @@ func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	m.oc = oc
 	m.parts = map[string]*matchPart{}
 	m.numbers = map[string]int64{}
-	m.dirty = map[*matchPart]struct{}{}
 	m.wm = runtime.MinWatermark
 	m.nIn = m.inWidth()
 	for _, d := range m.cfg.Define {
@@ -233,15 +248,13 @@ func (m *matchOp) matcherOptions(p *matchPart) cep.Options {
 	return o
 }
 
-func (m *matchOp) partKey(row types.Row) string {
-	if len(m.cfg.Partition) == 0 {
-		return ""
-	}
+// partKey encodes row's partition key into m.keyBuf.
+func (m *matchOp) partKey(row types.Row) []byte {
 	m.keyBuf = m.keyBuf[:0]
 	for _, c := range m.cfg.Partition {
 		m.keyBuf = row[c].AppendBinary(m.keyBuf)
 	}
-	return string(m.keyBuf)
+	return m.keyBuf
 }
 
 var seqCounter uint64
@@ -263,18 +276,20 @@ func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runt
 			continue
 		}
 		key := m.partKey(row)
-		p := m.parts[key]
+		p := m.parts[string(key)] // no allocation for the lookup
 		if p == nil {
 			var kv []types.Value
 			for _, c := range m.cfg.Partition {
 				kv = append(kv, row[c])
 			}
-			p = m.newPart(key, kv)
-			m.parts[key] = p
+			k := string(key)
+			p = m.newPart(k, kv)
+			m.parts[k] = p
+			m.partsPeak = max(m.partsPeak, len(m.parts))
 		}
 		seqCounter++
 		p.pending.insert(pendingRow{ts: ts, seq: seqCounter, row: row}, m.cfg.OrderKeys)
-		m.dirty[p] = struct{}{}
+		m.markDirty(p, ts)
 	}
 	m.partitions.Set(float64(len(m.parts)))
 	return m.flush(ctx, out)
@@ -298,28 +313,44 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 		return nil
 	}
 	m.wm = wm
-	for p := range m.dirty {
-		if err := m.release(p); err != nil {
-			return err
+	kept := m.dirty[:0]
+	for _, e := range m.dirty {
+		if e.ts <= wm { // a listed partition has rows waiting: it is not dropped
+			p := e.p
+			if err := m.release(p); err != nil {
+				return err
+			}
+			m.touch(p)
+			if len(p.pending) == 0 {
+				p.dirty = false
+				continue
+			}
+			// listed again at its earliest waiting row: markDirty relies
+			// on an entry at or before dirtyTs
+			e.ts = p.pending[0].ts
+			p.dirtyTs = e.ts
 		}
-		if len(p.pending) == 0 {
-			delete(m.dirty, p)
-		}
+		kept = append(kept, e)
 	}
+	clear(m.dirty[len(kept):])
+	m.dirty = shrink(kept)
 	if m.cfg.Within > 0 {
 		for len(m.deadlines) > 0 && m.deadlines[0].at <= wm {
-			d := heap.Pop(&m.deadlines).(deadline)
-			p := m.parts[d.key]
-			if p == nil || p.tracked != d.start || !p.m.Pending() {
+			d := m.deadlines.pop()
+			p := d.p
+			if p.dead || p.tracked != d.start || !p.m.Pending() {
 				continue
 			}
 			if err := m.expire(p, wm); err != nil {
 				return err
 			}
+			m.touch(p)
 		}
+		m.deadlines = shrink(m.deadlines)
 	}
 	if wm == runtime.MaxWatermark {
 		for _, p := range m.parts {
+			m.touch(p)
 			ms, err := p.m.Finish()
 			if err != nil {
 				return m.matchErr(p, err)
@@ -328,20 +359,68 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 			m.emitWaiting(p, true)
 		}
 	}
-	for k, p := range m.parts {
+	// only a partition whose state this watermark changed can have become
+	// empty: drop those that did
+	for _, p := range m.touched {
+		p.touched = false
 		m.trim(p)
 		if len(p.pending) == 0 && !p.m.Pending() && len(p.rows) == 0 && len(p.waiting) == 0 {
 			if m.useNumbers {
 				if _, n := p.m.State(); n > 0 {
-					m.numbers[k] = n
+					m.numbers[p.key] = n
 				}
 			}
-			delete(m.parts, k)
+			delete(m.parts, p.key)
+			p.dead = true
+			p.m, p.ev = nil, nil // a deadline may hold p a while: not its matcher
 		}
+	}
+	clear(m.touched)
+	if n := len(m.touched); cap(m.touched) >= 4096 && n <= cap(m.touched)/8 {
+		m.touched = make([]*matchPart, 0, 2*n)
+	} else {
+		m.touched = m.touched[:0]
+	}
+	if m.partsPeak >= 4096 && len(m.parts) <= m.partsPeak/4 {
+		// a map keeps its peak size: rebuild it, so that a burst of
+		// partitions that went quiet gives its memory back
+		parts := make(map[string]*matchPart, len(m.parts))
+		for k, p := range m.parts {
+			parts[k] = p
+		}
+		m.parts, m.partsPeak = parts, len(parts)
 	}
 	m.partitions.Set(float64(len(m.parts)))
 	m.dropped.Add(0)
 	return m.flush(ctx, out)
+}
+
+// markDirty lists p for the watermark that passes ts. A partition already
+// listed is listed again only for a row earlier than it is listed with
+// (rows arrive mostly in time order): the list is never searched.
+func (m *matchOp) markDirty(p *matchPart, ts int64) {
+	if p.dirty && ts >= p.dirtyTs {
+		return
+	}
+	p.dirty, p.dirtyTs = true, ts
+	m.dirty = append(m.dirty, dirtyEntry{p: p, ts: ts})
+}
+
+// touch lists p for the end of the watermark: trimmed, dropped if empty.
+func (m *matchOp) touch(p *matchPart) {
+	if !p.touched {
+		p.touched = true
+		m.touched = append(m.touched, p)
+	}
+}
+
+// shrink gives a slice that has grown far beyond its length a smaller
+// array, so that a burst does not hold its peak memory for ever.
+func shrink[S ~[]E, E any](s S) S {
+	if cap(s) >= 4096 && len(s) <= cap(s)/8 {
+		return append(make(S, 0, 2*len(s)), s...)
+	}
+	return s
 }
 
 func (m *matchOp) matchErr(p *matchPart, err error) error {
@@ -408,7 +487,7 @@ func (m *matchOp) track(p *matchPart) {
 		return
 	}
 	p.tracked = start
-	heap.Push(&m.deadlines, deadline{at: p.tsAt(start) + m.cfg.Within.Microseconds(), key: p.key, start: start})
+	m.deadlines.push(deadline{at: p.tsAt(start) + m.cfg.Within.Microseconds(), p: p, start: start})
 }
 
 func (p *matchPart) tsAt(i int) int64 {
@@ -949,8 +1028,10 @@ func (m *matchOp) Restore(_ context.Context, state []byte) error {
 		}
 		m.track(p)
 		m.parts[p.key] = p
+		m.partsPeak = max(m.partsPeak, len(m.parts))
+		m.touch(p) // dropped at the next watermark if it holds nothing
 		if len(p.pending) > 0 {
-			m.dirty[p] = struct{}{}
+			m.markDirty(p, p.pending[0].ts)
 		}
 	}
 	nn := uvarint()
@@ -975,19 +1056,54 @@ func (m *matchOp) Restore(_ context.Context, state []byte) error {
 
 type deadline struct {
 	at    int64
-	key   string
+	p     *matchPart
 	start int
 }
 
+// deadlineHeap is a min-heap by time, typed (container/heap would box
+// every deadline pushed and popped).
 type deadlineHeap []deadline
 
-func (h deadlineHeap) Len() int           { return len(h) }
-func (h deadlineHeap) Less(i, j int) bool { return h[i].at < h[j].at }
-func (h deadlineHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *deadlineHeap) Push(x any)        { *h = append(*h, x.(deadline)) }
-func (h *deadlineHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *deadlineHeap) push(d deadline) {
+	s := append(*h, d)
+	i := len(s) - 1
+	for i > 0 {
+		up := (i - 1) / 2
+		if s[up].at <= d.at {
+			break
+		}
+		s[i] = s[up]
+		i = up
+	}
+	s[i] = d
+	*h = s
+}
+
+func (h *deadlineHeap) pop() deadline {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	last := s[n]
+	s[n] = deadline{} // let go of the partition
+	s = s[:n]
+	if n > 0 {
+		i := 0
+		for {
+			c := 2*i + 1
+			if c >= n {
+				break
+			}
+			if c+1 < n && s[c+1].at < s[c].at {
+				c++
+			}
+			if last.at <= s[c].at {
+				break
+			}
+			s[i] = s[c]
+			i = c
+		}
+		s[i] = last
+	}
+	*h = s
+	return top
 }
