@@ -107,7 +107,6 @@ type dirtyEntry struct {
 
 type pendingRow struct {
 	ts  int64
-	seq uint64
 	row types.Row
 }
 
@@ -257,7 +256,6 @@ func (m *matchOp) partKey(row types.Row) []byte {
 	return m.keyBuf
 }
 
-var seqCounter uint64
 
 func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runtime.Emitter) error {
 	for _, row := range b.Rows {
@@ -287,8 +285,7 @@ func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runt
 			m.parts[k] = p
 			m.partsPeak = max(m.partsPeak, len(m.parts))
 		}
-		seqCounter++
-		p.pending.insert(pendingRow{ts: ts, seq: seqCounter, row: row}, m.cfg.OrderKeys)
+		p.pending.insert(pendingRow{ts: ts, row: row}, m.cfg.OrderKeys)
 		m.markDirty(p, ts)
 	}
 	m.partitions.Set(float64(len(m.parts)))
@@ -994,8 +991,7 @@ func (m *matchOp) Restore(_ context.Context, state []byte) error {
 				return fmt.Errorf("%w: %v", errMatchState, err)
 			}
 			b = rest
-			seqCounter++
-			p.pending = append(p.pending, pendingRow{ts: ts, seq: seqCounter, row: r})
+			p.pending = append(p.pending, pendingRow{ts: ts, row: r})
 		}
 		nw := uvarint()
 		for k := uint64(0); k < nw; k++ {
