@@ -256,7 +256,6 @@ func (m *matchOp) partKey(row types.Row) []byte {
 	return m.keyBuf
 }
 
-
 func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runtime.Emitter) error {
 	for _, row := range b.Rows {
 		tv := row[m.cfg.TimeCol]
