@@ -67,6 +67,11 @@ type Options struct {
 	// outside its window ends there as Expire ends it. Expire handles a
 	// window that closes while no row arrives.
 	Within func(start, row int) bool
+	// DiscardTimedOut drops the partial matches that a WITHIN window ends
+	// instead of returning them as TimedOut matches (whose Labels cost an
+	// allocation each): for a caller that would throw them away. They are
+	// still counted (TakeTimedOut).
+	DiscardTimedOut bool
 }
 
 // Errors of the Matcher; test with errors.Is. The messages of the two SKIP
@@ -113,6 +118,7 @@ type Matcher struct {
 	nextStart   int // where the next attempt starts
 	number      int64
 	dropped     int64
+	timedOut    int64 // partial matches ended by WITHIN since TakeTimedOut
 
 	// the attempt in progress
 	active   bool
@@ -223,6 +229,15 @@ func (m *Matcher) Oldest() int {
 
 // Dropped is the number of threads dropped by the MaxThreads cap.
 func (m *Matcher) Dropped() int64 { return m.dropped }
+
+// TakeTimedOut returns the number of partial matches (of at least one row)
+// that a WITHIN window ended since the last call, and resets it. With
+// DiscardTimedOut it is the only trace they leave.
+func (m *Matcher) TakeTimedOut() int64 {
+	n := m.timedOut
+	m.timedOut = 0
+	return n
+}
 
 // Threads is the number of live threads of the attempt in progress.
 func (m *Matcher) Threads() int { return len(m.cur) }
@@ -509,6 +524,9 @@ func (m *Matcher) timeout() {
 		return
 	}
 	if len(m.cur) > 0 && m.cur[0].h.depth > 0 {
+		m.timedOut++
+	}
+	if len(m.cur) > 0 && m.cur[0].h.depth > 0 && !m.opt.DiscardTimedOut {
 		h := m.cur[0].h
 		m.out = append(m.out, Match{
 			Start:    m.start,

@@ -328,6 +328,13 @@ func TestAgainstReference(t *testing.T) {
 			got, err := runChecked(t, p, ev, o, rows)
 			if withWindow {
 				got = completeOnly(got)
+				// DiscardTimedOut: the same matches, no partial ones
+				od := o
+				od.DiscardTimedOut = true
+				gotD, errD := runChecked(t, p, ev, od, rows)
+				if fmt.Sprint(errD) != fmt.Sprint(err) || !equalStrings(format(p, gotD), format(p, got)) {
+					t.Fatalf("PATTERN %s, DiscardTimedOut: got %q %v, want %q %v", nodeString(pattern, names), format(p, gotD), errD, format(p, got), err)
+				}
 			}
 			if !errors.Is(err, wantErr) || (err == nil) != (wantErr == nil) || !equalStrings(format(p, got), format(p, want)) {
 				t.Fatalf("PATTERN %s, skip %v %v, %d rows, %T\nrows: %s\n got %q %v\nwant %q %v\nprogram:\n%s",

@@ -240,7 +240,9 @@ func (m *matchOp) newPart(key string, keyVals []types.Value) *matchPart {
 // matcherOptions are p's matcher options; WITHIN keeps a row in a match
 // whose first row is at most the interval before it.
 func (m *matchOp) matcherOptions(p *matchPart) cep.Options {
-	o := cep.Options{Skip: m.cfg.Skip, SkipVars: m.cfg.SkipVars, MaxThreads: m.cfg.MaxThreads}
+	o := cep.Options{Skip: m.cfg.Skip, SkipVars: m.cfg.SkipVars, MaxThreads: m.cfg.MaxThreads,
+		// only SHOW TIMEOUT MATCHES reads a timed-out partial match
+		DiscardTimedOut: m.cfg.Rows != plan.RowsOneRowShowTimeout}
 	if w := m.cfg.Within.Microseconds(); w > 0 {
 		o.Within = func(start, row int) bool { return p.tsAt(row)-p.tsAt(start) <= w }
 	}
@@ -529,6 +531,9 @@ func (m *matchOp) trim(p *matchPart) {
 
 // emitMatches turns matches into output rows.
 func (m *matchOp) emitMatches(p *matchPart, ms []cep.Match) {
+	if n := p.m.TakeTimedOut(); n > 0 && m.cfg.Rows != plan.RowsOneRowShowTimeout {
+		m.timedOut.Add(float64(n)) // discarded by the matcher: counted here
+	}
 	for i := range ms {
 		mt := &ms[i]
 		switch {
