@@ -185,20 +185,56 @@ func NewMatcherAt(p *Program, ev Evaluator, o Options, nextStart int, number int
 	} else {
 		m.seenHist = make([][]*hnode, len(p.insts))
 	}
+	m.err = m.validate(nextStart)
+	return m
+}
+
+func (m *Matcher) validate(nextStart int) error {
+	o := m.opt
+	var err error
 	switch {
 	case o.Skip < SkipPastLastRow || o.Skip > SkipToLast:
-		m.err = fmt.Errorf("%w: skip mode %d", ErrBadOptions, int(o.Skip))
+		err = fmt.Errorf("%w: skip mode %d", ErrBadOptions, int(o.Skip))
 	case (o.Skip == SkipToFirst || o.Skip == SkipToLast) && len(o.SkipVars) == 0:
-		m.err = fmt.Errorf("%w: SKIP %s needs a variable", ErrBadOptions, o.Skip)
+		err = fmt.Errorf("%w: SKIP %s needs a variable", ErrBadOptions, o.Skip)
 	case nextStart < 0:
-		m.err = fmt.Errorf("%w: negative start row %d", ErrBadOptions, nextStart)
+		err = fmt.Errorf("%w: negative start row %d", ErrBadOptions, nextStart)
 	}
 	for _, v := range o.SkipVars {
-		if v < 0 || v >= len(p.names) {
-			m.err = fmt.Errorf("%w: SKIP variable %d out of range", ErrBadOptions, v)
+		if v < 0 || v >= len(m.prog.names) {
+			err = fmt.Errorf("%w: SKIP variable %d out of range", ErrBadOptions, v)
 		}
 	}
-	return m
+	return err
+}
+
+// Reset makes m the matcher NewMatcherAt(p, ev, o, nextStart, number) would
+// return, with the same program, evaluator and options, but keeping its
+// scratch space: an operator whose partitions come and go reuses the
+// matchers of dropped ones.
+func (m *Matcher) Reset(nextStart int, number int64) {
+	m.err = m.validate(nextStart)
+	m.first, m.last = 0, -1
+	m.nextStart, m.number = nextStart, number
+	m.dropped, m.timedOut = 0, 0
+	m.active, m.start, m.pos = false, 0, 0
+	m.acc, m.accepted = nil, false
+	// stamp goes on rising: the seen and defStamp entries stay stale
+	if cap(m.cur) > 64 {
+		m.cur, m.next = nil, nil
+	} else {
+		clear(m.cur[:cap(m.cur)])
+		clear(m.next[:cap(m.next)])
+		m.cur, m.next = m.cur[:0], m.next[:0]
+	}
+	if cap(m.slab.block) > 2*minSlabBlock {
+		m.slab = nodeSlab{} // a long match's block: not kept for ever
+	} else {
+		m.slab.reset()
+	}
+	m.seenMap = nil
+	clear(m.seenHist)
+	m.out = nil
 }
 
 // State is the snapshot of the matcher: the start of the attempt in progress

@@ -342,6 +342,15 @@ func TestAgainstReference(t *testing.T) {
 					format(p, got), err, format(p, want), wantErr, p)
 			}
 		}
+		{
+			// a matcher Reset after part of another run gives a new one's answer
+			ev := evals[len(evals)-1]
+			want, wantErr := run(p, ev, o, rows)
+			got, err := runAfterReset(p, ev, o, rows, rng.IntN(rows+1), rng.IntN(2) == 0)
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) || !equalStrings(format(p, got), format(p, want)) {
+				t.Fatalf("PATTERN %s, after Reset: got %q %v, want %q %v", nodeString(pattern, names), format(p, got), err, format(p, want), wantErr)
+			}
+		}
 		if it%10 == 0 {
 			// against the matcher's own full run, timed-out matches included
 			full, err := run(p, evals[len(evals)-1], o, rows)
@@ -409,4 +418,29 @@ func describeRows(defs map[string]defineFunc, names []string, n int) string {
 		rows = append(rows, fmt.Sprintf("%d:%s", r+1, s))
 	}
 	return strings.Join(rows, " ")
+}
+
+// runAfterReset is run on a matcher that first took rows 0..prefix-1 (and,
+// if finish, its Finish) and was then Reset.
+func runAfterReset(p *Program, ev Evaluator, o Options, n, prefix int, finish bool) ([]Match, error) {
+	m := NewMatcher(p, ev, o)
+	for r := 0; r < prefix; r++ {
+		if _, err := m.Push(r); err != nil {
+			break
+		}
+	}
+	if finish {
+		m.Finish()
+	}
+	m.Reset(0, 0)
+	var all []Match
+	for r := 0; r < n; r++ {
+		ms, err := m.Push(r)
+		all = append(all, ms...)
+		if err != nil {
+			return all, err
+		}
+	}
+	ms, err := m.Finish()
+	return append(all, ms...), err
 }

@@ -70,6 +70,10 @@ type matchOp struct {
 	// only ones that may have become empty (and are dropped).
 	touched   []*matchPart
 	partsPeak int // most partitions since the parts map was last rebuilt
+	// free holds dropped partitions (with their matcher and evaluator) for
+	// new ones to reuse; at most maxFreeParts, and no more than the live
+	// partitions, so that a burst that went quiet gives its memory back.
+	free      []*matchPart
 	deadlines deadlineHeap
 	wm        int64
 	out       []types.Row
@@ -94,11 +98,15 @@ type matchPart struct {
 	tracked int         // attempt start a deadline was pushed for (-1: none)
 	waiting []cep.Match // matches whose measures wait for rows after them (NEXT)
 	ev      *partEvaluator
-	dirty   bool  // listed in matchOp.dirty
-	dirtyTs int64 // a time it is listed with, at or before its earliest waiting row
-	touched bool  // listed in matchOp.touched
-	dead    bool  // dropped from matchOp.parts (a deadline may still point to it)
+	dirty   bool   // listed in matchOp.dirty
+	dirtyTs int64  // a time it is listed with, at or before its earliest waiting row
+	touched bool   // listed in matchOp.touched
+	dead    bool   // dropped from matchOp.parts (a deadline may still point to it)
+	gen     uint32 // incremented when dropped: deadlines of an earlier life are stale
 }
+
+// maxFreeParts bounds matchOp.free.
+const maxFreeParts = 1024
 
 type dirtyEntry struct {
 	p  *matchPart
@@ -223,18 +231,66 @@ func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 // start right after them.
 func (m *matchOp) inWidth() int { return m.cfg.InputWidth }
 
-func (m *matchOp) newPart(key string, keyVals []types.Value) *matchPart {
-	p := &matchPart{key: key, keyVals: keyVals, tracked: -1}
-	p.ev = &partEvaluator{op: m, p: p}
-	if n, ok := m.numbers[key]; ok {
-		// the partition was dropped while quiet: it continues its numbering
-		delete(m.numbers, key)
-		p.number = n
-		p.m = cep.NewMatcherAt(m.cfg.Program, p.ev, m.matcherOptions(p), 0, n)
+// newPart returns a new partition for key, whose values are those of row's
+// PARTITION BY columns: a dropped one reused if there is one.
+func (m *matchOp) newPart(key string, row types.Row) *matchPart {
+	var n int64
+	if len(m.numbers) > 0 {
+		if k, ok := m.numbers[key]; ok {
+			// the partition was dropped while quiet: it continues its numbering
+			delete(m.numbers, key)
+			n = k
+		}
+	}
+	if k := len(m.free); k > 0 {
+		p := m.free[k-1]
+		m.free[k-1] = nil
+		m.free = m.free[:k-1]
+		// its matcher and evaluator point to p: they stay
+		p.key, p.tracked, p.number, p.dead = key, -1, n, false
+		for _, c := range m.cfg.Partition {
+			p.keyVals = append(p.keyVals, row[c])
+		}
+		p.m.Reset(0, n)
 		return p
 	}
-	p.m = cep.NewMatcher(m.cfg.Program, p.ev, m.matcherOptions(p))
+	p := &matchPart{key: key, tracked: -1, number: n}
+	for _, c := range m.cfg.Partition {
+		p.keyVals = append(p.keyVals, row[c])
+	}
+	p.ev = &partEvaluator{op: m, p: p}
+	p.m = cep.NewMatcherAt(m.cfg.Program, p.ev, m.matcherOptions(p), 0, n)
 	return p
+}
+
+// dropPart forgets the empty partition p (which a deadline may still point
+// to: its gen tells) and keeps it for reuse if the free list has room.
+func (m *matchOp) dropPart(p *matchPart) {
+	delete(m.parts, p.key)
+	p.dead = true
+	p.gen++
+	if len(m.free) >= maxFreeParts || len(m.free) >= len(m.parts) {
+		p.m, p.ev = nil, nil // a deadline may hold p a while: not its matcher
+		return
+	}
+	// empty already (rows, pending, waiting): let go of what it held and
+	// of arrays grown large
+	p.key = ""
+	clear(p.keyVals)
+	p.keyVals = p.keyVals[:0]
+	p.base, p.next, p.dirty, p.dirtyTs, p.touched = 0, 0, false, 0, false
+	if cap(p.rows) > 64 {
+		p.rows, p.ts = nil, nil
+	}
+	if cap(p.pending) > 64 {
+		p.pending = nil
+	}
+	clear(p.waiting[:cap(p.waiting)])
+	if cap(p.waiting) > 16 {
+		p.waiting = nil
+	}
+	p.ev.v = matchView{}
+	m.free = append(m.free, p)
 }
 
 // matcherOptions are p's matcher options; WITHIN keeps a row in a match
@@ -277,12 +333,8 @@ func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runt
 		key := m.partKey(row)
 		p := m.parts[string(key)] // no allocation for the lookup
 		if p == nil {
-			var kv []types.Value
-			for _, c := range m.cfg.Partition {
-				kv = append(kv, row[c])
-			}
 			k := string(key)
-			p = m.newPart(k, kv)
+			p = m.newPart(k, row)
 			m.parts[k] = p
 			m.partsPeak = max(m.partsPeak, len(m.parts))
 		}
@@ -336,7 +388,7 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 		for len(m.deadlines) > 0 && m.deadlines[0].at <= wm {
 			d := m.deadlines.pop()
 			p := d.p
-			if p.dead || p.tracked != d.start || !p.m.Pending() {
+			if p.dead || p.gen != d.gen || p.tracked != d.start || !p.m.Pending() {
 				continue
 			}
 			if err := m.expire(p, wm); err != nil {
@@ -368,9 +420,16 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 					m.numbers[p.key] = n
 				}
 			}
-			delete(m.parts, p.key)
-			p.dead = true
-			p.m, p.ev = nil, nil // a deadline may hold p a while: not its matcher
+			m.dropPart(p)
+		}
+	}
+	if len(m.free) > len(m.parts) {
+		// no more spare partitions than live ones
+		n := len(m.parts)
+		clear(m.free[n:])
+		m.free = m.free[:n]
+		if n == 0 {
+			m.free = nil
 		}
 	}
 	clear(m.touched)
@@ -485,7 +544,7 @@ func (m *matchOp) track(p *matchPart) {
 		return
 	}
 	p.tracked = start
-	m.deadlines.push(deadline{at: p.tsAt(start) + m.cfg.Within.Microseconds(), p: p, start: start})
+	m.deadlines.push(deadline{at: p.tsAt(start) + m.cfg.Within.Microseconds(), p: p, start: start, gen: p.gen})
 }
 
 func (p *matchPart) tsAt(i int) int64 {
@@ -1058,6 +1117,7 @@ type deadline struct {
 	at    int64
 	p     *matchPart
 	start int
+	gen   uint32 // p's gen when pushed
 }
 
 // deadlineHeap is a min-heap by time, typed (container/heap would box
