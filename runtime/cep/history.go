@@ -77,6 +77,10 @@ func (s *nodeSlab) reset() {
 	s.block = s.block[:0]
 }
 
+// emptyHistory is the root of every history. It is never written: the
+// matchers share it.
+var emptyHistory = newRoot()
+
 // newRoot is the empty history: depth 0, its own jump.
 func newRoot() *hnode {
 	r := &hnode{}

@@ -167,20 +167,21 @@ func NewMatcherAt(p *Program, ev Evaluator, o Options, nextStart int, number int
 		prog:      p,
 		ev:        ev,
 		opt:       o,
-		root:      newRoot(),
+		root:      emptyHistory,
 		first:     0,
 		last:      -1,
 		nextStart: nextStart,
 		number:    number,
-		seen:      make([]uint64, len(p.insts)),
 	}
+	stamps := make([]uint64, len(p.insts)+len(p.names)) // seen and defStamp: one allocation
+	m.seen = stamps[:len(p.insts):len(p.insts)]
 	m.maxThreads = o.MaxThreads
 	if m.maxThreads == 0 {
 		m.maxThreads = DefaultMaxThreads
 	}
 	if hf, ok := ev.(HistoryFree); ok && hf.HistoryFree() {
 		m.historyFree = true
-		m.defStamp = make([]uint64, len(p.names))
+		m.defStamp = stamps[len(p.insts):]
 		m.defValue = make([]bool, len(p.names))
 	} else {
 		m.seenHist = make([][]*hnode, len(p.insts))

@@ -103,10 +103,11 @@ type matchPart struct {
 	touched bool   // listed in matchOp.touched
 	dead    bool   // dropped from matchOp.parts (a deadline may still point to it)
 	gen     uint32 // incremented when dropped: deadlines of an earlier life are stale
+	evStore partEvaluator
 }
 
 // maxFreeParts bounds matchOp.free.
-const maxFreeParts = 1024
+const maxFreeParts = 4096
 
 type dirtyEntry struct {
 	p  *matchPart
@@ -258,7 +259,8 @@ func (m *matchOp) newPart(key string, row types.Row) *matchPart {
 	for _, c := range m.cfg.Partition {
 		p.keyVals = append(p.keyVals, row[c])
 	}
-	p.ev = &partEvaluator{op: m, p: p}
+	p.evStore = partEvaluator{op: m, p: p}
+	p.ev = &p.evStore // one allocation with p
 	p.m = cep.NewMatcherAt(m.cfg.Program, p.ev, m.matcherOptions(p), 0, n)
 	return p
 }
