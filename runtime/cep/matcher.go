@@ -113,6 +113,7 @@ type Matcher struct {
 	root        *hnode
 	slab        nodeSlab
 	err         error // sticky: an evaluator or SKIP error ends the partition
+	optErr      error // what is wrong with the options, if anything
 
 	first, last int // rows pushed so far: first..last (last < first: none)
 	nextStart   int // where the next attempt starts
@@ -187,6 +188,7 @@ func NewMatcherAt(p *Program, ev Evaluator, o Options, nextStart int, number int
 		m.seenHist = make([][]*hnode, len(p.insts))
 	}
 	m.err = m.validate(nextStart)
+	m.optErr = m.validate(0)
 	return m
 }
 
@@ -214,7 +216,11 @@ func (m *Matcher) validate(nextStart int) error {
 // scratch space: an operator whose partitions come and go reuses the
 // matchers of dropped ones.
 func (m *Matcher) Reset(nextStart int, number int64) {
-	m.err = m.validate(nextStart)
+	if m.optErr != nil || nextStart < 0 {
+		m.err = m.validate(nextStart)
+	} else {
+		m.err = nil
+	}
 	m.first, m.last = 0, -1
 	m.nextStart, m.number = nextStart, number
 	m.dropped, m.timedOut = 0, 0

@@ -911,10 +911,17 @@ func (e *partEvaluator) Define(v int, row int, t cep.Thread) (bool, error) {
 	if me == nil {
 		return true, nil
 	}
-	e.v = matchView{p: e.p, start: t.Start(), cur: row, end: row + 1, thread: t, candidate: v, define: true}
 	base := e.p.row(row)
-	e.op.fill(me, &e.v, base)
-	val, err := me.eval(me.buf)
+	var val types.Value
+	var err error
+	if len(me.slots) == 0 && base != nil {
+		// the condition reads the row's columns only: no copy into buf
+		val, err = me.eval(base)
+	} else {
+		e.v = matchView{p: e.p, start: t.Start(), cur: row, end: row + 1, thread: t, candidate: v, define: true}
+		e.op.fill(me, &e.v, base)
+		val, err = me.eval(me.buf)
+	}
 	if err != nil {
 		return false, err
 	}
