@@ -164,7 +164,15 @@ func NewMatcher(p *Program, ev Evaluator, o Options) *Matcher {
 // nextStart (or any earlier row: rows before nextStart start no attempt),
 // which rebuilds the attempt that was in progress.
 func NewMatcherAt(p *Program, ev Evaluator, o Options, nextStart int, number int64) *Matcher {
-	m := &Matcher{
+	m := new(Matcher)
+	m.Init(p, ev, o, nextStart, number)
+	return m
+}
+
+// Init makes the zero Matcher *m the one NewMatcherAt returns, for a caller
+// that keeps matchers inside its own structs. m must not be in use.
+func (m *Matcher) Init(p *Program, ev Evaluator, o Options, nextStart int, number int64) {
+	*m = Matcher{
 		prog:      p,
 		ev:        ev,
 		opt:       o,
@@ -189,7 +197,6 @@ func NewMatcherAt(p *Program, ev Evaluator, o Options, nextStart int, number int
 	}
 	m.err = m.validate(nextStart)
 	m.optErr = m.validate(0)
-	return m
 }
 
 func (m *Matcher) validate(nextStart int) error {
@@ -566,7 +573,8 @@ func (m *Matcher) timeout() {
 		m.resolve()
 		return
 	}
-	if len(m.cur) > 0 && m.cur[0].h.depth > 0 {
+	if len(m.cur) > 0 && m.pos > m.start {
+		// threads advance in lock step: each has labelled pos-start rows
 		m.timedOut++
 	}
 	if len(m.cur) > 0 && m.cur[0].h.depth > 0 && !m.opt.DiscardTimedOut {

@@ -104,6 +104,7 @@ type matchPart struct {
 	dead    bool   // dropped from matchOp.parts (a deadline may still point to it)
 	gen     uint32 // incremented when dropped: deadlines of an earlier life are stale
 	evStore partEvaluator
+	mStore  cep.Matcher
 }
 
 // maxFreeParts bounds matchOp.free.
@@ -261,7 +262,8 @@ func (m *matchOp) newPart(key string, row types.Row) *matchPart {
 	}
 	p.evStore = partEvaluator{op: m, p: p}
 	p.ev = &p.evStore // one allocation with p
-	p.m = cep.NewMatcherAt(m.cfg.Program, p.ev, m.matcherOptions(p), 0, n)
+	p.mStore.Init(m.cfg.Program, p.ev, m.matcherOptions(p), 0, n)
+	p.m = &p.mStore // one allocation with p, and next to it in memory
 	return p
 }
 
@@ -272,7 +274,9 @@ func (m *matchOp) dropPart(p *matchPart) {
 	p.dead = true
 	p.gen++
 	if len(m.free) >= maxFreeParts || len(m.free) >= len(m.parts) {
-		p.m, p.ev = nil, nil // a deadline may hold p a while: not its matcher
+		// a deadline may hold p a while: not its matcher's memory
+		p.m, p.ev = nil, nil
+		p.mStore, p.evStore = cep.Matcher{}, partEvaluator{}
 		return
 	}
 	// empty already (rows, pending, waiting): let go of what it held and
