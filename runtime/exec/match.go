@@ -81,6 +81,7 @@ type matchOp struct {
 	carry     []types.Row // output produced while restoring, emitted next time
 
 	late, dropped, matches, empty, timedOut prometheus.Counter
+	timedOutN                               int64 // timed-out partial matches not yet added to timedOut
 	partitions                              prometheus.Gauge
 }
 
@@ -352,6 +353,10 @@ func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runt
 }
 
 func (m *matchOp) flush(ctx context.Context, out runtime.Emitter) error {
+	if m.timedOutN > 0 {
+		m.timedOut.Add(float64(m.timedOutN))
+		m.timedOutN = 0
+	}
 	rows := m.out
 	if len(m.carry) > 0 {
 		rows = append(m.carry, rows...)
@@ -597,7 +602,7 @@ func (m *matchOp) trim(p *matchPart) {
 // emitMatches turns matches into output rows.
 func (m *matchOp) emitMatches(p *matchPart, ms []cep.Match) {
 	if n := p.m.TakeTimedOut(); n > 0 && m.cfg.Rows != plan.RowsOneRowShowTimeout {
-		m.timedOut.Add(float64(n)) // discarded by the matcher: counted here
+		m.timedOutN += n // discarded by the matcher: counted here, added to the metric by flush
 	}
 	for i := range ms {
 		mt := &ms[i]
