@@ -2,12 +2,13 @@ package planner
 
 import (
 	"fmt"
-	"github.com/chatsql/chatsql/runtime/cep"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/chatsql/chatsql/planner/expr"
 	"github.com/chatsql/chatsql/planner/plan"
+	"github.com/chatsql/chatsql/runtime/cep"
 )
 
 // shownOptions are the connector options EXPLAIN prints; the others (keys,
@@ -142,40 +143,109 @@ func optionList(o map[string]string, otherRole string) string {
 	return b.String()
 }
 
-// describeMatch renders MATCH_RECOGNIZE: its clauses, then the compiled
-// automaton, one state per line, so that a user can see why a pattern
-// matches or not.
+// describeMatch renders MATCH_RECOGNIZE: its clauses, with input columns by
+// name, then the compiled automaton, one state per line, so that a user can
+// see why a pattern matches or not.
 func describeMatch(n *plan.Node, c *plan.MatchConfig) string {
+	// Names of the input columns: the node has only its output schema,
+	// which holds them all in ALL ROWS PER MATCH and the PARTITION BY
+	// columns in ONE ROW PER MATCH; the others are named by the column
+	// references of DEFINE and MEASURES. A column named nowhere is $i.
+	in := make([]string, c.InputWidth)
+	if c.Rows.AllRows() {
+		for i := 0; i < c.InputWidth && i < len(n.Schema.Columns); i++ {
+			in[i] = n.Schema.Columns[i].Name
+		}
+	} else {
+		for i, p := range c.Partition {
+			if p < len(in) && i < len(n.Schema.Columns) {
+				in[p] = n.Schema.Columns[i].Name
+			}
+		}
+	}
+	var exprs []expr.Expr
+	for _, d := range c.Define {
+		if d != nil {
+			exprs = append(exprs, d.E)
+			for _, s := range d.Slots {
+				if s.Arg != nil {
+					exprs = append(exprs, s.Arg)
+				}
+			}
+		}
+	}
+	for _, m := range c.Measures {
+		exprs = append(exprs, m.E.E)
+		for _, s := range m.E.Slots {
+			if s.Arg != nil {
+				exprs = append(exprs, s.Arg)
+			}
+		}
+	}
+	for _, e := range exprs {
+		expr.Any(e, func(x expr.Expr) bool {
+			if col, ok := x.(*expr.Column); ok && col.Index < len(in) && in[col.Index] == "" {
+				in[col.Index] = col.Name
+			}
+			return false
+		})
+	}
+	name := func(i int) string {
+		if i >= 0 && i < len(in) && in[i] != "" {
+			return in[i]
+		}
+		return fmt.Sprintf("$%d", i)
+	}
+
 	var b strings.Builder
 	fmt.Fprintf(&b, "MatchRecognize#%d", n.ID)
-	in := n.Schema // names of the input columns are not at hand: use indices via exprs
-	_ = in
 	if len(c.Partition) > 0 {
 		parts := make([]string, len(c.Partition))
 		for i, p := range c.Partition {
-			parts[i] = fmt.Sprintf("$%d", p)
+			parts[i] = name(p)
 		}
 		fmt.Fprintf(&b, " partition=[%s]", strings.Join(parts, ", "))
 	}
-	fmt.Fprintf(&b, " order=$%d pattern=%s", c.TimeCol, patternString(c.Pattern, c.Vars))
+	order := []string{name(c.TimeCol)}
+	for _, k := range c.OrderKeys {
+		o := name(k.Col)
+		if k.Desc {
+			o += " DESC"
+		}
+		order = append(order, o)
+	}
+	fmt.Fprintf(&b, " order=[%s] pattern=%s", strings.Join(order, ", "), patternString(c.Pattern, c.Vars))
 	if c.Within > 0 {
 		fmt.Fprintf(&b, " within=%s", c.Within)
 	}
 	rows := map[plan.RowsPerMatch]string{plan.RowsOneRow: "one row", plan.RowsOneRowShowTimeout: "one row, show timeout matches",
 		plan.RowsAllShowEmpty: "all rows", plan.RowsAllOmitEmpty: "all rows, omit empty matches", plan.RowsAllWithUnmatched: "all rows, with unmatched rows"}
-	fmt.Fprintf(&b, " rows=%q skip=%s", rows[c.Rows], skipString(c))
+	skip := skipString(c)
+	if len(c.SkipVars) > 1 { // a SUBSET: the first/last row of any of its variables
+		names := make([]string, len(c.SkipVars))
+		for i, v := range c.SkipVars {
+			names[i] = c.Vars[v]
+		}
+		skip = strings.TrimSuffix(skip, strings.Join(names, ",")) + "any of (" + strings.Join(names, ", ") + ")"
+	}
+	fmt.Fprintf(&b, " rows=%q skip=%s", rows[c.Rows], skip)
+	if c.MaxThreads > 0 {
+		fmt.Fprintf(&b, " max-partial-matches=%d", c.MaxThreads)
+	}
 	for i, d := range c.Define {
 		if d != nil {
-			fmt.Fprintf(&b, "\n      define %s: %s", c.Vars[i], matchExprString(d))
+			fmt.Fprintf(&b, "\n      define %s: %s", c.Vars[i], matchExprString(d, c, in))
+		} else {
+			fmt.Fprintf(&b, "\n      define %s: TRUE (not in DEFINE: any row)", c.Vars[i])
 		}
 	}
 	for _, m := range c.Measures {
-		fmt.Fprintf(&b, "\n      measure %s: %s", m.Name, matchExprString(m.E))
+		fmt.Fprintf(&b, "\n      measure %s: %s", m.Name, matchExprString(m.E, c, in))
 	}
 	if c.HistoryFree {
 		b.WriteString("\n      conditions read only the current row and its neighbours: equal partial matches are merged")
 	}
-	b.WriteString("\n      automaton:")
+	b.WriteString("\n      automaton (label V: the row satisfies DEFINE V and is labelled V; split: both ways, the preferred first; done: a match):")
 	for _, line := range strings.Split(strings.TrimRight(c.Program.String(), "\n"), "\n") {
 		b.WriteString("\n        " + line)
 	}
@@ -201,8 +271,168 @@ func skipString(c *plan.MatchConfig) string {
 	return "past last row"
 }
 
-// matchExprString shows an expression with its slots substituted.
-func matchExprString(m *plan.MatchExpr) string {
-	s := m.E.String()
-	return s
+// markedColumn is a column renamed by matchExprString: "$i:" and a marker.
+var markedColumn = regexp.MustCompile(`\$\d+:\x00\d+\x00`)
+
+// matchExprString shows a DEFINE or MEASURES expression as SQL: input
+// columns by name (in: the input column names, "" when unknown), and each
+// slot as the navigation, aggregate or function it stands for, with its
+// pattern variable, offsets and FINAL.
+func matchExprString(m *plan.MatchExpr, c *plan.MatchConfig, in []string) string {
+	// Columns are renamed through a marker that no expression text
+	// contains, then the marker (with Column's "$i:" prefix) is replaced.
+	var shown []string
+	mark := func(s string) string {
+		shown = append(shown, s)
+		return fmt.Sprintf("\x00%d\x00", len(shown)-1)
+	}
+	render := func(e expr.Expr, col func(*expr.Column) string) string {
+		t, err := expr.Transform(e, func(x expr.Expr) (expr.Expr, error) {
+			if cl, ok := x.(*expr.Column); ok {
+				return &expr.Column{Index: cl.Index, Name: mark(col(cl)), T: cl.T}, nil
+			}
+			return x, nil
+		})
+		if err != nil {
+			return e.String()
+		}
+		return markedColumn.ReplaceAllStringFunc(t.String(), func(m string) string {
+			var k int
+			fmt.Sscan(strings.Trim(m[strings.IndexByte(m, ':')+1:], "\x00"), &k)
+			return shown[k]
+		})
+	}
+	inputName := func(i int) string {
+		if i >= 0 && i < len(in) && in[i] != "" {
+			return in[i]
+		}
+		return fmt.Sprintf("$%d", i)
+	}
+	varList := func(vs []int) string {
+		names := make([]string, len(vs))
+		for i, v := range vs {
+			names[i] = c.Vars[v]
+		}
+		return strings.Join(names, ",")
+	}
+	// qualifier: the variable or SUBSET name as written, which the slot's
+	// label (the column name the binder gave it) starts with
+	qualifier := func(s plan.MatchSlot, label string) string {
+		if s.Vars == nil {
+			return ""
+		}
+		if v, ok := strings.CutPrefix(label, "CLASSIFIER("); ok {
+			return strings.TrimSuffix(v, ")")
+		}
+		l := label
+		if i := strings.IndexByte(l, '('); i >= 0 && i < strings.IndexByte(l, '.') {
+			l = l[i+1:]
+		}
+		if i := strings.IndexByte(l, '.'); i > 0 {
+			return l[:i]
+		}
+		if len(s.Vars) == 1 {
+			return c.Vars[s.Vars[0]]
+		}
+		return "{" + varList(s.Vars) + "}"
+	}
+	arg := func(s plan.MatchSlot, q string) string {
+		a := render(s.Arg, func(cl *expr.Column) string {
+			if cl.Index >= c.InputWidth { // MATCH_NUMBER() inside the argument
+				return cl.Name
+			}
+			if q != "" {
+				return q + "." + inputName(cl.Index)
+			}
+			return inputName(cl.Index)
+		})
+		// an argument is written without the parentheses around the
+		// whole of a binary expression: SUM(A.price * 2)
+		if strings.HasPrefix(a, "(") && strings.HasSuffix(a, ")") {
+			depth := 0
+			for i, r := range a {
+				switch r {
+				case '(':
+					depth++
+				case ')':
+					depth--
+				}
+				if depth == 0 && i < len(a)-1 {
+					return a // "(x) + (y)": not one pair around the whole
+				}
+			}
+			return a[1 : len(a)-1]
+		}
+		return a
+	}
+	slotString := func(s plan.MatchSlot, label string) string {
+		q := qualifier(s, label)
+		var out string
+		switch s.Kind {
+		case plan.SlotMatchNumber:
+			return "MATCH_NUMBER()"
+		case plan.SlotTimedOut:
+			return "MATCH_TIMED_OUT()"
+		case plan.SlotAgg:
+			f := strings.ToUpper(s.Agg)
+			switch {
+			case s.Arg == nil && q != "":
+				out = f + "(" + q + ".*)"
+			case s.Arg == nil:
+				out = f + "(*)"
+			default:
+				out = f + "(" + arg(s, q) + ")"
+			}
+			if s.Final {
+				out = "FINAL " + out
+			}
+			return out
+		case plan.SlotClassifier:
+			out = "CLASSIFIER()"
+			if q != "" && strings.HasPrefix(label, "CLASSIFIER(") {
+				out = "CLASSIFIER(" + q + ")"
+			}
+		default:
+			out = arg(s, q)
+		}
+		// logical navigation: FIRST/LAST [offset]
+		fn := ""
+		if i := strings.IndexByte(label, '('); i > 0 {
+			fn = label[:i]
+		}
+		switch {
+		case s.First:
+			out = "FIRST(" + out
+			if s.Off != 0 {
+				out += fmt.Sprintf(", %d", s.Off)
+			}
+			out += ")"
+		case s.Off != 0:
+			out = fmt.Sprintf("LAST(%s, %d)", out, s.Off)
+		case fn == "LAST" || fn == "" && s.Final && s.Kind == plan.SlotNav: // FINAL x is FINAL LAST(x)
+			out = "LAST(" + out + ")"
+		}
+		// physical navigation: PREV/NEXT [offset]
+		if s.Phys != 0 {
+			f, k := "PREV", -s.Phys
+			if s.Phys > 0 {
+				f, k = "NEXT", s.Phys
+			}
+			if k == 1 {
+				out = f + "(" + out + ")"
+			} else {
+				out = fmt.Sprintf("%s(%s, %d)", f, out, k)
+			}
+		}
+		if s.Final {
+			out = "FINAL " + out
+		}
+		return out
+	}
+	return render(m.E, func(cl *expr.Column) string {
+		if k := cl.Index - c.InputWidth; k >= 0 && k < len(m.Slots) {
+			return slotString(m.Slots[k], cl.Name)
+		}
+		return inputName(cl.Index)
+	})
 }

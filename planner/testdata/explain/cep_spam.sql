@@ -1,0 +1,1 @@
+-- include: queries/cep_spam.sql
