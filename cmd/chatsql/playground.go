@@ -25,9 +25,10 @@ const (
 	topicInput      = "websocket_fanout"
 	topicOutput     = "processing_fanout"
 	topicDeadLetter = "chat_dead_letter"
+	topicAlerts     = "chat_alerts" // the alerts of queries/cep_*.sql
 )
 
-var playgroundTopics = []string{topicInput, topicOutput, topicDeadLetter}
+var playgroundTopics = []string{topicInput, topicOutput, topicDeadLetter, topicAlerts}
 
 // playgroundSourceDDL is queries/chat_pipeline.sql's source, read from the
 // beginning so that `SELECT * FROM chat_messages;` shows data at once.

@@ -44,6 +44,7 @@ var (
 // rows, matcher positions) is snapshotted at checkpoints; the matchers are
 // rebuilt by replaying the retained rows.
 type matchOp struct {
+	ctx   context.Context // of the Process or Watermark call in progress
 	cfg   *plan.MatchConfig
 	oc    *runtime.OpContext
 	nIn   int
@@ -98,6 +99,7 @@ type matchPart struct {
 	number  int64       // matches emitted
 	tracked int         // attempt start a deadline was pushed for (-1: none)
 	waiting []cep.Match // matches whose measures wait for rows after them (NEXT)
+	badRow  int         // 1 + the last row whose DEFINE failed (dead-lettered once)
 	ev      *partEvaluator
 	dirty   bool   // listed in matchOp.dirty
 	dirtyTs int64  // a time it is listed with, at or before its earliest waiting row
@@ -322,6 +324,7 @@ func (m *matchOp) partKey(row types.Row) []byte {
 }
 
 func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runtime.Emitter) error {
+	m.ctx = ctx
 	for _, row := range b.Rows {
 		tv := row[m.cfg.TimeCol]
 		if tv.IsNull() {
@@ -370,6 +373,7 @@ func (m *matchOp) flush(ctx context.Context, out runtime.Emitter) error {
 }
 
 func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) error {
+	m.ctx = ctx
 	if wm <= m.wm {
 		return nil
 	}
@@ -513,6 +517,7 @@ func (m *matchOp) release(p *matchPart) error {
 		before := p.m.Dropped()
 		ms, err := p.m.Push(idx)
 		if err != nil {
+			m.emitMatches(p, ms) // the matches found before the error (and the one that caused a SKIP error)
 			return m.matchErr(p, err)
 		}
 		if d := p.m.Dropped() - before; d > 0 {
@@ -755,6 +760,9 @@ func (m *matchOp) slotValue(s *matchSlot, v *matchView) types.Value {
 		}
 		return types.NullValue
 	case plan.SlotMatchNumber:
+		if v.timedOut {
+			return types.NullValue // a timed-out partial match is not a match
+		}
 		if v.define {
 			return types.NewBigInt(v.p.number + 1)
 		}
@@ -932,7 +940,15 @@ func (e *partEvaluator) Define(v int, row int, t cep.Thread) (bool, error) {
 		val, err = me.eval(me.buf)
 	}
 	if err != nil {
-		return false, err
+		// a row whose condition cannot be evaluated (CAST of 'login' to
+		// BIGINT...) is dead-lettered once and takes no label, like a bad row
+		// anywhere else: failing the job would fail again on restart
+		if e.p.badRow != row+1 {
+			e.p.badRow = row + 1
+			e.op.oc.DeadLetter(e.op.ctx, runtime.DeadLetterRecord{Source: e.op.oc.Operator, Value: rowJSON(base),
+				Err: fmt.Errorf("MATCH_RECOGNIZE: DEFINE %s: %w", e.op.cfg.Vars[v], err)})
+		}
+		return false, nil
 	}
 	return !val.IsNull() && val.Bool(), nil
 }
