@@ -161,7 +161,7 @@ func (qc *queryCtx) bindMatch(mr *parser.MatchRecognize, alias string) (Logical,
 		return nil, nil, errAt(mr.Pos, diag.Semantic, "MATCH_RECOGNIZE needs ORDER BY %s (its input's time attribute)", timeName)
 	}
 	for i, o := range mr.OrderBy {
-		e, err := qc.matchBinder(o.Expr, inScope, nil, nil).bind(exprNode(o.Expr))
+		e, err := qc.matchBinder(o.Expr, inScope, nil).bind(o.Expr.Node)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -185,7 +185,7 @@ func (qc *queryCtx) bindMatch(mr *parser.MatchRecognize, alias string) (Logical,
 	// PARTITION BY: columns of the input
 	var outCols []types.Column
 	for _, pe := range mr.PartitionBy {
-		e, err := qc.matchBinder(pe, inScope, nil, nil).bind(exprNode(pe))
+		e, err := qc.matchBinder(pe, inScope, nil).bind(pe.Node)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -292,9 +292,6 @@ func (qc *queryCtx) bindMatch(mr *parser.MatchRecognize, alias string) (Logical,
 	return &MatchRecognize{In: in, Cfg: cfg, Out: out}, scopeOf(out, alias), nil
 }
 
-// exprNode is the TiDB expression of a parsed expression.
-func exprNode(e *parser.Expr) ast.ExprNode { return e.Node }
-
 // toCEP converts the parsed pattern.
 func toCEP(n parser.PatternNode, vars *matchVars) cep.Node {
 	switch x := n.(type) {
@@ -389,7 +386,7 @@ func historyFree(defs []*plan.MatchExpr) bool {
 }
 
 // matchBinder is a binder for MATCH_RECOGNIZE's own expressions.
-func (qc *queryCtx) matchBinder(e *parser.Expr, sc *scope, hook func(ast.ExprNode) (expr.Expr, bool, error), _ any) *binder {
+func (qc *queryCtx) matchBinder(e *parser.Expr, sc *scope, hook func(ast.ExprNode) (expr.Expr, bool, error)) *binder {
 	return &binder{p: qc.p, span: exprSpan{e}, scope: sc, what: "MATCH_RECOGNIZE expression", hook: hook}
 }
 
@@ -411,8 +408,8 @@ type matchExprBinder struct {
 
 func (qc *queryCtx) bindMatchExpr(e *parser.Expr, sc *scope, nIn int, vars *matchVars, define bool) (*plan.MatchExpr, error) {
 	mb := &matchExprBinder{qc: qc, e: e, sc: sc, nIn: nIn, vars: vars, define: define}
-	mb.b = qc.matchBinder(e, sc, mb.hook, nil)
-	out, err := mb.b.bind(exprNode(e))
+	mb.b = qc.matchBinder(e, sc, mb.hook)
+	out, err := mb.b.bind(e.Node)
 	if err != nil {
 		return nil, err
 	}
@@ -535,7 +532,6 @@ func (mb *matchExprBinder) argExpr(n ast.ExprNode) (expr.Expr, []int, string, er
 	qual := ""
 	usesNumber := false
 	defer func() { mb.argNumber = usesNumber }()
-	var ferr error
 	inner := &binder{p: mb.b.p, span: mb.b.span, scope: mb.sc, what: mb.b.what}
 	inner.hook = func(n ast.ExprNode) (expr.Expr, bool, error) {
 		switch x := n.(type) {
@@ -569,9 +565,6 @@ func (mb *matchExprBinder) argExpr(n ast.ExprNode) (expr.Expr, []int, string, er
 		return nil, false, nil
 	}
 	e, err := inner.bind(n)
-	if ferr != nil {
-		return nil, nil, "", ferr
-	}
 	return e, vs, qual, err
 }
 

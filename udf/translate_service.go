@@ -437,6 +437,12 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 		spentOut += fail.outputTokens
 		fail.err.Attempts, fail.err.Model = attempt, model
 		last = fail.err
+		// the wait before the next attempt: what the server asked for, else
+		// the backoff
+		wait := fail.retryAfter
+		if wait <= 0 {
+			wait = translateBackoff(s.cfg.InitialBackoff, s.cfg.MaxBackoff, attempt-1)
+		}
 		if budgeted {
 			opened, closed := budget.record(fail.err.Kind, true)
 			if opened {
@@ -450,10 +456,6 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 				// every request of the model waits, not only this one, and
 				// the rate that drew the 429 is cut
 				budget.rateLimited()
-				wait := fail.retryAfter
-				if wait <= 0 {
-					wait = translateBackoff(s.cfg.InitialBackoff, s.cfg.MaxBackoff, attempt-1)
-				}
 				budget.pause(wait)
 			}
 		}
@@ -470,10 +472,6 @@ func (s *translateService) request(ctx context.Context, lang, model string, text
 				return providerResult{}, contextFailure(ctx, model, attempt, fail.err)
 			}
 			return providerResult{}, fail.err
-		}
-		wait := fail.retryAfter
-		if wait <= 0 {
-			wait = translateBackoff(s.cfg.InitialBackoff, s.cfg.MaxBackoff, attempt-1)
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			fail.err.Err = fmt.Errorf("%w (next attempt in %v would pass the call deadline)", fail.err.Err, wait.Round(time.Millisecond))

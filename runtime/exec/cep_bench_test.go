@@ -12,6 +12,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"github.com/chatsql/chatsql/runtime/cep/ceptest"
 	"math/rand/v2"
 	goruntime "runtime"
 	"runtime/debug"
@@ -141,94 +142,6 @@ func cpuTime() time.Duration {
 
 // ---- the spam pattern (queries/cep_spam.sql) ----
 
-// spamEvent is one generated chat event.
-type spamEvent struct {
-	user int32
-	msg  bool  // USER_MESSAGE; otherwise USER_JOINED or USER_LEFT
-	ts   int64 // epoch seconds, as the seed
-}
-
-const (
-	spamUsers    = 100_000
-	spamSpan     = 600 // seconds of event time
-	spamEpoch    = 1_704_067_200
-	spamBursters = spamUsers / 20 // 5% of the users burst
-)
-
-// spamEvents generates the chat traffic of the spam benchmarks in arrival
-// order, the same as runtime/session's BenchmarkCEPSpam writes to its file
-// (keep the two in step): 100,000 users over 10 minutes of event time. 95%
-// write now and then (a join, 1-15 messages at random times, sometimes a
-// leave); 5% also burst three times, 5-12 messages about a second apart.
-// Arrival order is event time with up to 2 s of disorder (the watermark
-// allows 5 s), so no row is late. 1,037,265 events.
-func spamEvents(seed uint64) []spamEvent {
-	r := rand.New(rand.NewPCG(seed, 1))
-	var ev []spamEvent
-	for u := int32(0); u < spamUsers; u++ {
-		first := r.Int64N(spamSpan - 60)
-		ev = append(ev, spamEvent{user: u, ts: first}) // joined
-		for range 1 + r.IntN(15) {
-			ev = append(ev, spamEvent{user: u, msg: true, ts: first + r.Int64N(spamSpan-first)})
-		}
-		if r.IntN(10) == 0 {
-			ev = append(ev, spamEvent{user: u, ts: first + r.Int64N(spamSpan-first)}) // left
-		}
-		if u < spamBursters {
-			for range 3 {
-				t := first + r.Int64N(spamSpan-first-20)
-				for range 5 + r.IntN(8) {
-					ev = append(ev, spamEvent{user: u, msg: true, ts: t})
-					t += int64(r.IntN(3)) // 0, 1 or 2 s apart: about one a second
-				}
-			}
-		}
-	}
-	// arrival: event time plus up to 2.999 s of jitter, so a row arrives
-	// at most 2 s after a row with a later event time
-	key := make([]int64, len(ev))
-	idx := make([]int32, len(ev))
-	for i := range ev {
-		key[i] = ev[i].ts*1000 + r.Int64N(3000)
-		idx[i] = int32(i)
-	}
-	slices.SortStableFunc(idx, func(a, b int32) int { return int(key[a] - key[b]) })
-	out := make([]spamEvent, len(ev))
-	for i, j := range idx {
-		out[i] = ev[j]
-		out[i].ts += spamEpoch
-	}
-	return out
-}
-
-// spamExpected is the reference answer of the spam query on events: per
-// user, rows in event-time order (ties in arrival order), greedy M{5,}
-// within 10 s (last row at most 10 s after the first), SKIP PAST LAST ROW.
-// It returns the number of matches and of messages in them.
-func spamExpected(events []spamEvent) (matches, messages int) {
-	per := make([][]spamEvent, spamUsers)
-	for _, e := range events {
-		per[e.user] = append(per[e.user], e)
-	}
-	for _, rows := range per {
-		slices.SortStableFunc(rows, func(a, b spamEvent) int { return int(a.ts - b.ts) })
-		for i := 0; i < len(rows); {
-			j := i
-			for j < len(rows) && rows[j].msg && rows[j].ts-rows[i].ts <= 10 {
-				j++
-			}
-			if j-i >= 5 {
-				matches++
-				messages += j - i
-				i = j
-			} else {
-				i++
-			}
-		}
-	}
-	return matches, messages
-}
-
 // spamScript is queries/cep_spam.sql's source and query (its MEASURES,
 // pattern and DEFINE as shipped) over the "cep-bench" connector.
 const spamScript = `
@@ -274,7 +187,7 @@ func newSpamRows(tb testing.TB, schema types.Schema, shareNames bool) *spamRows 
 	s := &spamRows{msg: types.NewString("USER_MESSAGE"), joined: types.NewString("USER_JOINED"),
 		text: types.NewString("hello all"), lang: types.NewString("en")}
 	if shareNames {
-		s.names = make([]types.Value, spamUsers)
+		s.names = make([]types.Value, ceptest.Users)
 		for u := range s.names {
 			s.names[u] = types.NewString(spamName(int32(u)))
 		}
@@ -284,24 +197,24 @@ func newSpamRows(tb testing.TB, schema types.Schema, shareNames bool) *spamRows 
 
 func spamName(u int32) string { return fmt.Sprintf("user%06d", u) }
 
-func (s *spamRows) batch(events []spamEvent) []types.Row {
+func (s *spamRows) batch(events []ceptest.Event) []types.Row {
 	const w = 6
 	vals := make([]types.Value, w*len(events))
 	rows := make([]types.Row, len(events))
 	for i, e := range events {
 		r := types.Row(vals[i*w : (i+1)*w : (i+1)*w])
 		if s.names != nil {
-			r[0] = s.names[e.user]
+			r[0] = s.names[e.User]
 		} else {
-			r[0] = types.NewString(spamName(e.user))
+			r[0] = types.NewString(spamName(e.User))
 		}
 		r[1], r[2] = s.text, s.msg
-		if !e.msg {
+		if !e.Msg {
 			r[2] = s.joined
 		}
 		r[3] = s.lang
-		r[4] = types.NewBigInt(e.ts)
-		r[5] = types.NewTimestampLTZ(e.ts * 1_000_000)
+		r[4] = types.NewBigInt(e.TS)
+		r[5] = types.NewTimestampLTZ(e.TS * 1_000_000)
 		rows[i] = r
 	}
 	return rows
@@ -310,7 +223,7 @@ func (s *spamRows) batch(events []spamEvent) []types.Row {
 // feedSpam gives the operator events in batches of 512 rows and a
 // watermark (the source's: the highest event time less 5 s) whenever it
 // has advanced by a second of event time, then the end of input.
-func feedSpam(tb testing.TB, m *matchOp, rows *spamRows, events []spamEvent, out runtime.Emitter, end bool) {
+func feedSpam(tb testing.TB, m *matchOp, rows *spamRows, events []ceptest.Event, out runtime.Emitter, end bool) {
 	ctx := context.Background()
 	const batch = 512
 	maxTs, wm := runtime.MinWatermark, runtime.MinWatermark
@@ -320,7 +233,7 @@ func feedSpam(tb testing.TB, m *matchOp, rows *spamRows, events []spamEvent, out
 			tb.Fatal(err)
 		}
 		for _, e := range evs {
-			maxTs = max(maxTs, e.ts*1_000_000)
+			maxTs = max(maxTs, e.TS*1_000_000)
 		}
 		if w := maxTs - 5_000_000; w >= wm+1_000_000 {
 			wm = w
@@ -340,15 +253,15 @@ func feedSpam(tb testing.TB, m *matchOp, rows *spamRows, events []spamEvent, out
 }
 
 // BenchmarkCEPSpamOperator is the spam pattern's operator alone: the
-// MATCH_RECOGNIZE of queries/cep_spam.sql fed the events of spamEvents
+// MATCH_RECOGNIZE of queries/cep_spam.sql fed the events of ceptest.SpamEvents
 // (100,000 users, ~1 M events) as row batches with watermarks, no source,
-// JSON or sink. "match" checks the alerts against spamExpected; "rows-only"
+// JSON or sink. "match" checks the alerts against ceptest.SpamExpected; "rows-only"
 // builds the same batches without the operator: the part of "match"'s time
 // that is the benchmark's own. Run with -cpu 1.
 func BenchmarkCEPSpamOperator(b *testing.B) {
 	withGCDefaults(b)
-	events := spamEvents(42)
-	wantMatches, wantMessages := spamExpected(events)
+	events := ceptest.SpamEvents(42)
+	wantMatches, wantMessages := ceptest.SpamExpected(events)
 	for _, name := range []string{"match", "rows-only"} {
 		b.Run(name, func(b *testing.B) {
 			var matches, messages int
@@ -434,22 +347,22 @@ func measureCEPState(tb testing.TB, users int) cepState {
 	m, schema := openMatch(tb, spamScript)
 	rows := newSpamRows(tb, schema, false)
 	r := rand.New(rand.NewPCG(7, 7))
-	var events []spamEvent
+	var events []ceptest.Event
 	for round := range 3 {
 		for _, u := range r.Perm(users) {
-			events = append(events, spamEvent{user: int32(u), msg: true, ts: int64(2*round) + r.Int64N(2)})
+			events = append(events, ceptest.Event{User: int32(u), Msg: true, TS: int64(2*round) + r.Int64N(2)})
 		}
 	}
-	slices.SortStableFunc(events, func(a, b spamEvent) int { return int(a.ts - b.ts) })
+	slices.SortStableFunc(events, func(a, b ceptest.Event) int { return int(a.TS - b.TS) })
 	for i := range events {
-		events[i].ts += spamEpoch
+		events[i].TS += ceptest.Epoch
 	}
 	out := &countEmitter{}
 	ctx := context.Background()
 	s := cepState{users: users}
 	s.inuseBase, s.liveBase = heapAfterGC()
 	feedSpam(tb, m, rows, events, out, false)
-	if err := m.Watermark(ctx, (spamEpoch+6)*1_000_000, out); err != nil {
+	if err := m.Watermark(ctx, (ceptest.Epoch+6)*1_000_000, out); err != nil {
 		tb.Fatal(err)
 	}
 	s.inuseActive, s.liveActive = heapAfterGC()
@@ -465,7 +378,7 @@ func measureCEPState(tb testing.TB, users int) cepState {
 			s.pendingActive++
 		}
 	}
-	if err := m.Watermark(ctx, (spamEpoch+20)*1_000_000, out); err != nil {
+	if err := m.Watermark(ctx, (ceptest.Epoch+20)*1_000_000, out); err != nil {
 		tb.Fatal(err)
 	}
 	s.inuseAfter, s.liveAfter = heapAfterGC()

@@ -207,7 +207,7 @@ func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	m.parts = map[string]*matchPart{}
 	m.numbers = map[string]int64{}
 	m.wm = runtime.MinWatermark
-	m.nIn = m.inWidth()
+	m.nIn = m.cfg.InputWidth // the slots of every expression follow the input columns
 	for _, d := range m.cfg.Define {
 		m.define = append(m.define, m.compile(d, m.nIn))
 	}
@@ -231,10 +231,6 @@ func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	m.partitions = cepPartitionsMetric.WithLabelValues(job, oc.Operator)
 	return nil
 }
-
-// inWidth is the number of input columns: the slots of every expression
-// start right after them.
-func (m *matchOp) inWidth() int { return m.cfg.InputWidth }
 
 // newPart returns a new partition for key, whose values are those of row's
 // PARTITION BY columns: a dropped one reused if there is one.
@@ -418,7 +414,7 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 			m.touch(p)
 			ms, err := p.m.Finish()
 			if err != nil {
-				return m.matchErr(p, err)
+				return matchErr(err)
 			}
 			m.emitMatches(p, ms)
 			m.emitWaiting(p, true)
@@ -463,7 +459,6 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 		m.parts, m.partsPeak = parts, len(parts)
 	}
 	m.partitions.Set(float64(len(m.parts)))
-	m.dropped.Add(0)
 	return m.flush(ctx, out)
 }
 
@@ -495,7 +490,7 @@ func shrink[S ~[]E, E any](s S) S {
 	return s
 }
 
-func (m *matchOp) matchErr(p *matchPart, err error) error {
+func matchErr(err error) error {
 	return fmt.Errorf("MATCH_RECOGNIZE: %w", err)
 }
 
@@ -518,7 +513,7 @@ func (m *matchOp) release(p *matchPart) error {
 		ms, err := p.m.Push(idx)
 		if err != nil {
 			m.emitMatches(p, ms) // the matches found before the error (and the one that caused a SKIP error)
-			return m.matchErr(p, err)
+			return matchErr(err)
 		}
 		if d := p.m.Dropped() - before; d > 0 {
 			m.dropped.Add(float64(d))
@@ -539,7 +534,7 @@ func (m *matchOp) expire(p *matchPart, at int64) error {
 	within := m.cfg.Within.Microseconds()
 	ms, err := p.m.Expire(func(start int) bool { return at-p.tsAt(start) >= within })
 	if err != nil {
-		return m.matchErr(p, err)
+		return matchErr(err)
 	}
 	m.emitMatches(p, ms)
 	m.track(p)
@@ -1111,7 +1106,7 @@ func (m *matchOp) Restore(_ context.Context, state []byte) error {
 			}
 			ms, err := p.m.Push(idx)
 			if err != nil {
-				return m.matchErr(p, err)
+				return matchErr(err)
 			}
 			before := len(m.out)
 			m.emitMatches(p, ms)

@@ -3,12 +3,13 @@ package exec
 import (
 	"testing"
 
+	"github.com/chatsql/chatsql/runtime/cep/ceptest"
 	"github.com/chatsql/chatsql/runtime/types"
 )
 
 // TestCEPSpamReusedPartitionsMatchReference runs the spam query over the
-// users of spamEvents (a fifth of them with -short) and checks the alerts
-// against spamExpected. Most partitions there are dropped when their WITHIN
+// users of ceptest.SpamEvents (a fifth of them with -short) and checks the alerts
+// against ceptest.SpamExpected. Most partitions there are dropped when their WITHIN
 // window closes and their structs (matcher, evaluator) are reused by new
 // partitions while deadlines of their former lives are still in the heap
 // (a stale deadline that got through would only cost an Expire that finds
@@ -16,17 +17,17 @@ import (
 // state across reuse changes the alerts (checked: with Reset leaving
 // first/last as they were, this test fails).
 func TestCEPSpamReusedPartitionsMatchReference(t *testing.T) {
-	events := spamEvents(7)
+	events := ceptest.SpamEvents(7)
 	if testing.Short() {
 		kept := events[:0:0]
 		for _, e := range events {
-			if e.user%5 == 0 {
+			if e.User%5 == 0 {
 				kept = append(kept, e)
 			}
 		}
 		events = kept
 	}
-	wantMatches, wantMessages := spamExpected(events)
+	wantMatches, wantMessages := ceptest.SpamExpected(events)
 	m, schema := openMatch(t, spamScript)
 	rows := newSpamRows(t, schema, false)
 	var matches, messages int
