@@ -74,6 +74,15 @@ type Config struct {
 	KeyColumns []string
 	// Settings are the session settings (SET ...) in force, e.g. kafka.brokers.
 	Settings map[string]string
+	// Changelog asks a source for a changelog of a keyed table ('mode' =
+	// 'upsert'): each raw row is the physical columns, the metadata
+	// columns, then an INT operation (0 upsert, 1 delete: a tombstone,
+	// whose non-key columns are NULL) and the record's TIMESTAMP_LTZ (NULL
+	// if unknown). PrimaryKey names the key columns. Such a source calls
+	// SourceContext.CaughtUp once it has read everything its topic held
+	// when it started.
+	Changelog  bool
+	PrimaryKey []string
 }
 
 // MetadataColumn is a column filled from connector metadata.

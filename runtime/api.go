@@ -122,6 +122,11 @@ type SourceContext struct {
 	Partitions func(ids []int32)
 	// Lag, when the source calls it, reports consumer lag of a partition.
 	Lag func(topic string, partition int32, lag int64)
+	// CaughtUp, when a changelog source (connectors.Config.Changelog)
+	// calls it, says that everything its input held when the source
+	// started has been returned by Poll (a live table is loaded). It may
+	// be called from any goroutine, more than once.
+	CaughtUp func()
 }
 
 // Bounded is implemented by sources that know they end.

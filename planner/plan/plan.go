@@ -57,6 +57,14 @@ type SourceConfig struct {
 	// IdleTimeout excludes partitions that sent nothing for this long from
 	// the watermark minimum (0: default).
 	IdleTimeout time.Duration
+	// Changelog: the node reads a reference table for a Lookup node. Its
+	// output rows are the declared columns followed by the two changelog
+	// columns (see ChangeUpsert); Project produces all of them. The driver
+	// emits no event-time watermarks for it, only MaxWatermark once the
+	// table is loaded (the connector's CaughtUp, or the end of a bounded
+	// input); a projection error on a delete row gives NULL, not a dead
+	// letter.
+	Changelog bool
 }
 
 // CalcConfig is a filter followed by a projection.
