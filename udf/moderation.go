@@ -88,7 +88,9 @@ func parseWordList(src string) *wordList {
 	return wl
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || unicode.Is(unicode.Mn, r) }
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || unicode.Is(unicode.Mn, r)
+}
 
 // splitWords returns the byte spans of s's words.
 func splitWords(s string) [][2]int {
