@@ -53,6 +53,18 @@ type Program struct {
 	onlyEmpty     bool
 	alwaysEmpty   bool
 	labelInsts    int
+
+	// chain, when not nil, is the label of each row of a match of a pattern
+	// whose attempts never have more than one thread: a sequence of labels
+	// (A B C, A{3}), then either a greedy loop on the last label (A{5,},
+	// A B+; chainLoop: rows past the chain take its last label) or greedy
+	// optional labels each of which may end the match (A{2,4}, A B{0,1}).
+	// A match has chainMin rows at least, len(chain) at most unless
+	// chainLoop. The Matcher runs such patterns with a row count instead of
+	// threads and histories (see Matcher.stepChain).
+	chain     []int32
+	chainMin  int
+	chainLoop bool
 }
 
 // Compile turns a pattern into a Program. varNames names the variables that
@@ -68,7 +80,43 @@ func Compile(pattern Node, varNames []string) (*Program, error) {
 	}
 	p := &Program{insts: c.insts, names: append([]string(nil), varNames...)}
 	p.analyse()
+	p.analyseChain()
 	return p, nil
+}
+
+// analyseChain recognises the single-thread patterns of Program.chain from
+// the instructions: n >= 1 labels, then done; or a greedy split back to the
+// last label and done; or greedy (split next, done; label) pairs and done.
+// In each the closure of a thread that has taken i rows reaches at most one
+// label instruction (and done when i >= n), so the VM never holds a second
+// thread.
+func (p *Program) analyseChain() {
+	ins := p.insts
+	n := 0
+	for n < len(ins) && ins[n].op == opLabel {
+		n++
+	}
+	last := len(ins) - 1
+	if n == 0 || n > last || ins[last].op != opDone {
+		return
+	}
+	seq := make([]int32, n, n+(last-n)/2)
+	for i := range n {
+		seq[i] = ins[i].arg
+	}
+	switch {
+	case n == last:
+	case n+1 == last && ins[n].op == opSplit && ins[n].x == int32(n-1) && ins[n].y == int32(last):
+		p.chainLoop = true
+	default:
+		for pc := n; pc < last; pc += 2 {
+			if pc+1 >= last || ins[pc].op != opSplit || ins[pc].x != int32(pc+1) || ins[pc].y != int32(last) || ins[pc+1].op != opLabel {
+				return
+			}
+			seq = append(seq, ins[pc+1].arg)
+		}
+	}
+	p.chain, p.chainMin = seq, n
 }
 
 type compiler struct {

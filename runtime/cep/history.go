@@ -144,3 +144,38 @@ func appendLabels(dst []int, h *hnode) []int {
 	}
 	return dst
 }
+
+// chainView is the Thread of a chain pattern's attempt (Program.chain): rows
+// start..start+n-1 labelled with the chain's labels, the last repeated.
+type chainView struct {
+	start, n int
+	chain    []int32
+}
+
+var (
+	_ Thread        = (*chainView)(nil)
+	_ LabelAppender = (*chainView)(nil)
+)
+
+func (t *chainView) Start() int { return t.start }
+func (t *chainView) Len() int   { return t.n }
+
+func (t *chainView) Label(row int) int {
+	i := row - t.start
+	if i < 0 || i >= t.n {
+		return -1
+	}
+	return int(t.chain[min(i, len(t.chain)-1)])
+}
+
+func (t *chainView) AppendLabels(dst []int) []int {
+	return appendChain(dst, t.chain, t.n)
+}
+
+// appendChain appends the labels of the first n rows of a chain's match.
+func appendChain(dst []int, chain []int32, n int) []int {
+	for i := range n {
+		dst = append(dst, int(chain[min(i, len(chain)-1)]))
+	}
+	return dst
+}

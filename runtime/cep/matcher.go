@@ -129,6 +129,14 @@ type Matcher struct {
 	acc      *hnode   // the accepted match, less preferred than every live thread
 	accepted bool
 
+	// chain is the program's chain (nil: run the VM). Its attempts have one
+	// thread, which has labelled rows start..pos-1 with chain labels: no
+	// threads or histories are kept, and accDepth is the accepted match's
+	// length.
+	chain    []int32
+	accDepth int
+	cview    chainView
+
 	// scratch
 	next         []thread
 	stack        []int32
@@ -182,21 +190,33 @@ func (m *Matcher) Init(p *Program, ev Evaluator, o Options, nextStart int, numbe
 		nextStart: nextStart,
 		number:    number,
 	}
-	stamps := make([]uint64, len(p.insts)+len(p.names)) // seen and defStamp: one allocation
-	m.seen = stamps[:len(p.insts):len(p.insts)]
 	m.maxThreads = o.MaxThreads
 	if m.maxThreads == 0 {
 		m.maxThreads = DefaultMaxThreads
 	}
 	if hf, ok := ev.(HistoryFree); ok && hf.HistoryFree() {
 		m.historyFree = true
+	}
+	m.chain = p.chain
+	if m.chain == nil {
+		m.initVM()
+	}
+	m.err = m.validate(nextStart)
+	m.optErr = m.validate(0)
+}
+
+// initVM allocates the VM's per-instruction scratch space, which a chain
+// pattern does without.
+func (m *Matcher) initVM() {
+	p := m.prog
+	stamps := make([]uint64, len(p.insts)+len(p.names)) // seen and defStamp: one allocation
+	m.seen = stamps[:len(p.insts):len(p.insts)]
+	if m.historyFree {
 		m.defStamp = stamps[len(p.insts):]
 		m.defValue = make([]bool, len(p.names))
 	} else {
 		m.seenHist = make([][]*hnode, len(p.insts))
 	}
-	m.err = m.validate(nextStart)
-	m.optErr = m.validate(0)
 }
 
 func (m *Matcher) validate(nextStart int) error {
@@ -232,7 +252,8 @@ func (m *Matcher) Reset(nextStart int, number int64) {
 	m.nextStart, m.number = nextStart, number
 	m.dropped, m.timedOut = 0, 0
 	m.active, m.start, m.pos = false, 0, 0
-	m.acc, m.accepted = nil, false
+	m.acc, m.accepted, m.accDepth = nil, false, 0
+	m.cview = chainView{}
 	// stamp goes on rising: the seen and defStamp entries stay stale
 	if cap(m.cur) > 64 {
 		m.cur, m.next = nil, nil
@@ -290,7 +311,12 @@ func (m *Matcher) TakeTimedOut() int64 {
 }
 
 // Threads is the number of live threads of the attempt in progress.
-func (m *Matcher) Threads() int { return len(m.cur) }
+func (m *Matcher) Threads() int {
+	if m.chain != nil && m.active {
+		return 1
+	}
+	return len(m.cur)
+}
 
 // Push feeds the next row (the previous row + 1; the first row pushed may be
 // any row up to the next attempt's start) and returns the matches that became
@@ -388,6 +414,11 @@ func (m *Matcher) begin(s int) {
 	m.pos = s
 	m.accepted = false
 	m.acc = nil
+	if m.chain != nil {
+		// the closure of 0 is the first label (a chain has one at least)
+		m.accDepth = 0
+		return
+	}
 	m.stamp++
 	m.cur = m.cur[:0]
 	var done bool
@@ -407,6 +438,10 @@ func (m *Matcher) accept(h *hnode) {
 
 // step feeds row r to every live thread, in preference order.
 func (m *Matcher) step(r int) {
+	if m.chain != nil {
+		m.stepChain(r)
+		return
+	}
 	m.stamp++
 	next := m.next[:0]
 	for _, t := range m.cur {
@@ -438,6 +473,32 @@ func (m *Matcher) step(r int) {
 		m.cur = m.cur[:m.maxThreads]
 	}
 	if len(m.cur) == 0 {
+		m.resolve()
+	}
+}
+
+// stepChain is step for a chain pattern: the one thread, which has labelled
+// rows start..r-1, takes row r if its label's condition holds. As in step,
+// a thread that dies resolves the attempt, and a thread that can take no
+// more rows (the chain's end without a loop) is a match at once.
+func (m *Matcher) stepChain(r int) {
+	i := r - m.start
+	v := m.chain[min(i, len(m.chain)-1)]
+	m.cview = chainView{start: m.start, n: i, chain: m.chain}
+	ok, err := m.ev.Define(int(v), r, &m.cview)
+	if err != nil {
+		m.err = err
+		return
+	}
+	m.pos = r + 1
+	if !ok {
+		m.resolve()
+		return
+	}
+	if i+1 >= m.prog.chainMin {
+		m.accepted, m.accDepth = true, i+1
+	}
+	if !m.prog.chainLoop && i+1 == len(m.chain) {
 		m.resolve()
 	}
 }
@@ -556,6 +617,15 @@ func (m *Matcher) resolve() {
 	acc := m.acc
 	m.acc, m.accepted = nil, false
 	m.number++
+	if m.chain != nil {
+		match := Match{Start: s, End: s + m.accDepth, Number: m.number}
+		if m.accDepth > 0 {
+			match.Labels = appendChain(make([]int, 0, m.accDepth), m.chain, m.accDepth)
+		}
+		m.out = append(m.out, match)
+		m.nextStart = m.skip(match)
+		return
+	}
 	match := Match{Start: s, End: s + int(acc.depth), Number: m.number}
 	if acc.depth > 0 {
 		match.Labels = appendLabels(make([]int, 0, acc.depth), acc)
@@ -570,6 +640,18 @@ func (m *Matcher) timeout() {
 	if m.accepted {
 		clear(m.cur)
 		m.cur = m.cur[:0]
+		m.resolve()
+		return
+	}
+	if m.chain != nil {
+		// an active chain attempt has its thread, which labelled pos-start rows
+		if n := m.pos - m.start; n > 0 {
+			m.timedOut++
+			if !m.opt.DiscardTimedOut {
+				m.out = append(m.out, Match{Start: m.start, End: m.pos,
+					Labels: appendChain(make([]int, 0, n), m.chain, n), TimedOut: true})
+			}
+		}
 		m.resolve()
 		return
 	}

@@ -426,6 +426,9 @@ func sameThreads(a, b *Matcher) bool {
 	if a.active != b.active || a.start != b.start || a.pos != b.pos || len(a.cur) != len(b.cur) || a.accepted != b.accepted {
 		return false
 	}
+	if a.chain != nil || b.chain != nil {
+		return a.chain != nil && b.chain != nil && a.accDepth == b.accDepth
+	}
 	if a.accepted && (a.acc.depth != b.acc.depth || !sameHistory(a.acc, b.acc)) {
 		return false
 	}
