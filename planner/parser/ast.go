@@ -92,6 +92,11 @@ type Query struct {
 	// with its alias, in Stmt. Clauses inside a MATCH_RECOGNIZE's input
 	// subquery belong to that subquery's Query. Nil when there is none.
 	MatchRecognize map[string]*MatchRecognize
+	// Temporal holds the query's `t FOR SYSTEM_TIME AS OF <expr>` tables
+	// by the placeholder table name (chatsql_tt_1, ...) that stands for
+	// each one, with its alias, in Stmt (including subqueries in FROM).
+	// Nil when there is none.
+	Temporal map[string]*TemporalTable
 }
 
 // Offset maps a byte offset in Rewritten (as TiDB reports it, e.g. from

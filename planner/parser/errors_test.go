@@ -63,7 +63,7 @@ var typicalMistakes = []struct {
 	{"INSERT without INTO", "INSERT t SELECT 1", diag.Syntax, 1, 8, ""},
 	{"duplicate watermark", "CREATE SOURCE s (ts TIMESTAMP(3), WATERMARK FOR ts AS ts, WATERMARK FOR ts AS ts)", diag.Semantic, 1, 59, ""},
 	{"OR REPLACE SINK", "CREATE OR REPLACE SINK s AS SELECT 1", diag.Unsupported, 1, 19, ""},
-	{"temporal join not yet", "SELECT * FROM s JOIN u FOR SYSTEM_TIME AS OF s.ts AS x ON s.a = x.a", diag.Unsupported, 1, 24, ""},
+	{"time travel not yet", "SELECT * FROM s JOIN u FOR VERSION AS OF 1 AS x ON s.a = x.a", diag.Unsupported, 1, 24, "Iceberg"},
 	{"MATCH_RECOGNIZE misplaced", "SELECT * FROM s WHERE MATCH_RECOGNIZE (PATTERN (A))", diag.Syntax, 1, 23, "FROM t MATCH_RECOGNIZE"},
 	{"MATCH_RECOGNIZE parses", "SELECT * FROM s MATCH_RECOGNIZE (PATTERN (A))", diag.Syntax, 0, 0, ""},
 	{"query in a CREATE SINK is not a query", "CREATE SINK s AS (SELECT 1); ", diag.Syntax, 0, 0, ""},

@@ -33,6 +33,10 @@ func FuzzParseScript(f *testing.F) {
 	for _, s := range mrFuzzSeeds() {
 		f.Add(s)
 	}
+	for _, m := range temporalMistakes {
+		f.Add(m.sql)
+	}
+	f.Add("SELECT * FROM s JOIN a FOR SYSTEM_TIME AS OF s.ts AS x ON s.k = x.k LEFT JOIN b FOR SYSTEM_TIME AS OF PROCTIME() y ON INSTR(s.t, y.w) > 0")
 	f.Fuzz(func(t *testing.T, text string) {
 		Complete(text)
 		SplitStatements(text)
@@ -72,6 +76,11 @@ func FuzzParseScript(f *testing.F) {
 					}
 				}
 				checkMatchRecognize(t, q)
+				for name, tt := range q.Temporal {
+					if !strings.HasPrefix(name, ttPrefix) || tt.Pos < q.Start || tt.Pos > q.End || tt.AsOf.Start < tt.Pos || tt.AsOf.End > q.End {
+						t.Fatalf("%s: positions outside %d..%d", name, q.Start, q.End)
+					}
+				}
 			}
 		}
 	})

@@ -29,7 +29,11 @@ func parseQuery(src *diag.Source, start, end int) (*Query, *diag.Error) {
 	if err != nil {
 		return nil, err
 	}
-	l, lerr := lift(src.Text, start, end, "", mr.edits...)
+	tt, err := cutTemporal(src, start, end, mr.edits)
+	if err != nil {
+		return nil, err
+	}
+	l, lerr := lift(src.Text, start, end, "", append(mr.edits, tt.edits...)...)
 	if lerr != nil {
 		return nil, unterminated(src, lerr)
 	}
@@ -48,6 +52,9 @@ func parseQuery(src *diag.Source, start, end int) (*Query, *diag.Error) {
 	}
 	q := &Query{Src: src, Start: start, End: end, Stmt: stmts[0], Rewritten: l.text, posMap: l.pm}
 	if err := mr.attach(q); err != nil {
+		return nil, err
+	}
+	if err := tt.attach(q); err != nil {
 		return nil, err
 	}
 	return q, nil
@@ -170,10 +177,10 @@ func tidbError(src *diag.Source, start, end int, l lifted, err error) *diag.Erro
 	if e := matchRecognizeError(src, start, r.toks, l.pm); e != nil {
 		return e
 	}
-	// Clauses that later issues lift; until then say so plainly rather
-	// than report a syntax error inside them.
+	// A clause that was not cut out (cutTemporal reports misplaced ones
+	// itself): say so plainly rather than report a syntax error inside it.
 	for k, t := range r.toks {
-		if t.is("FOR") && (r.toks[k+1].is("SYSTEM_TIME") || r.toks[k+1].is("VERSION")) {
+		if t.is("FOR") && (r.toks[k+1].is("SYSTEM_TIME") || r.toks[k+1].is("VERSION")) && !inEdit(l.pm, t.start-start) {
 			return diag.Errorf(src, t.start, diag.Unsupported, "%s is not supported yet",
 				strings.ToUpper(src.Text[t.start:r.toks[min(k+1, len(r.toks)-1)].end]))
 		}
