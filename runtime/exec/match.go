@@ -75,7 +75,7 @@ type matchOp struct {
 	// new ones to reuse; at most maxFreeParts, and no more than the live
 	// partitions, so that a burst that went quiet gives its memory back.
 	free      []*matchPart
-	deadlines deadlineHeap
+	deadlines deadlineWheel
 	wm        int64
 	out       []types.Row
 	keyBuf    []byte
@@ -207,6 +207,9 @@ func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	m.parts = map[string]*matchPart{}
 	m.numbers = map[string]int64{}
 	m.wm = runtime.MinWatermark
+	if w := m.cfg.Within.Microseconds(); w > 0 {
+		m.deadlines.init(w)
+	}
 	m.nIn = m.cfg.InputWidth // the slots of every expression follow the input columns
 	for _, d := range m.cfg.Define {
 		m.define = append(m.define, m.compile(d, m.nIn))
@@ -396,8 +399,9 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 	clear(m.dirty[len(kept):])
 	m.dirty = shrink(kept)
 	if m.cfg.Within > 0 {
-		for len(m.deadlines) > 0 && m.deadlines[0].at <= wm {
-			d := m.deadlines.pop()
+		m.deadlines.advance(wm)
+		for len(m.deadlines.due) > 0 {
+			d := m.deadlines.due.pop()
 			p := d.p
 			if p.dead || p.gen != d.gen || p.tracked != d.start || !p.m.Pending() {
 				continue
@@ -407,7 +411,7 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 			}
 			m.touch(p)
 		}
-		m.deadlines = shrink(m.deadlines)
+		m.deadlines.due = shrink(m.deadlines.due)
 	}
 	if wm == runtime.MaxWatermark {
 		for _, p := range m.parts {
@@ -555,7 +559,7 @@ func (m *matchOp) track(p *matchPart) {
 		return
 	}
 	p.tracked = start
-	m.deadlines.push(deadline{at: p.tsAt(start) + m.cfg.Within.Microseconds(), p: p, start: start, gen: p.gen})
+	m.deadlines.push(deadline{at: p.tsAt(start) + m.cfg.Within.Microseconds(), p: p, start: start, gen: p.gen}, m.wm)
 }
 
 func (p *matchPart) tsAt(i int) int64 {
@@ -1147,6 +1151,112 @@ type deadline struct {
 	p     *matchPart
 	start int
 	gen   uint32 // p's gen when pushed
+}
+
+// deadlineWheel holds the WITHIN deadlines in a ring of buckets by time
+// (a coarse timing wheel): pushing one is an append, and a watermark looks
+// only at the buckets it passed. The deadlines it passed are moved to due, a
+// small heap, and expired in time order as a single heap of every deadline
+// would give them (an expiry may push a new deadline that is due already: it
+// joins due).
+type deadlineWheel struct {
+	width   int64        // µs of event time per bucket
+	buckets [][]deadline // the bucket of time t is floor(t/width) mod len
+	slot    int64        // floor(wm/width) at the last advance: buckets of earlier slots are empty
+	started bool
+	due     deadlineHeap
+}
+
+// wheelBuckets is the number of buckets a WITHIN interval spans.
+const wheelBuckets = 32
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// push adds d; wm is the watermark now: a deadline at or before it is due.
+func (w *deadlineWheel) push(d deadline, wm int64) {
+	if !w.started || d.at <= wm {
+		// (before the first advance, on restore, every deadline waits in
+		// due: advance sorts them out)
+		w.due.push(d)
+		return
+	}
+	s := floorDiv(d.at, w.width)
+	if s-w.slot >= int64(len(w.buckets)) {
+		w.grow(s - w.slot + 1)
+	}
+	i := s % int64(len(w.buckets))
+	if i < 0 {
+		i += int64(len(w.buckets))
+	}
+	w.buckets[i] = append(w.buckets[i], d)
+}
+
+// init sets the bucket width from the WITHIN interval.
+func (w *deadlineWheel) init(within int64) {
+	w.width = max(1, within/wheelBuckets)
+	w.buckets = make([][]deadline, wheelBuckets+2)
+}
+
+// grow makes the ring n buckets long at least (a deadline further ahead
+// than WITHIN after the watermark: not expected, handled).
+func (w *deadlineWheel) grow(n int64) {
+	old := w.buckets
+	w.buckets = make([][]deadline, max(n, 2*int64(len(old))))
+	for _, b := range old {
+		for _, d := range b {
+			s := floorDiv(d.at, w.width) % int64(len(w.buckets))
+			if s < 0 {
+				s += int64(len(w.buckets))
+			}
+			w.buckets[s] = append(w.buckets[s], d)
+		}
+	}
+}
+
+// advance moves the deadlines at or before wm to due.
+func (w *deadlineWheel) advance(wm int64) {
+	ns := floorDiv(wm, w.width)
+	if !w.started {
+		w.started, w.slot = true, ns
+		waiting := w.due
+		w.due = nil
+		for _, d := range waiting {
+			w.push(d, wm)
+		}
+		return
+	}
+	n := int64(len(w.buckets))
+	from := w.slot
+	if ns-from >= n {
+		from = ns - n + 1 // every bucket
+	}
+	for s := from; s <= ns; s++ {
+		i := s % n
+		if i < 0 {
+			i += n
+		}
+		b := w.buckets[i]
+		kept := b[:0]
+		for _, d := range b {
+			if d.at <= wm {
+				w.due.push(d)
+			} else {
+				kept = append(kept, d)
+			}
+		}
+		clear(b[len(kept):])
+		if len(kept) == 0 && cap(kept) > 256 {
+			kept = nil // a burst's bucket: not kept for ever
+		}
+		w.buckets[i] = shrink(kept)
+	}
+	w.slot = max(w.slot, ns)
 }
 
 // deadlineHeap is a min-heap by time, typed (container/heap would box
