@@ -105,39 +105,41 @@ type thread struct {
 // Matcher finds the matches of one partition. It is not safe for concurrent
 // use.
 type Matcher struct {
+	// the fields read for every row come first: an operator with many
+	// partitions touches few cache lines of each
 	prog        *Program
 	ev          Evaluator
-	opt         Options
-	maxThreads  int
-	historyFree bool
-	root        *hnode
-	slab        nodeSlab
-	err         error // sticky: an evaluator or SKIP error ends the partition
-	optErr      error // what is wrong with the options, if anything
-
-	first, last int // rows pushed so far: first..last (last < first: none)
-	nextStart   int // where the next attempt starts
-	number      int64
-	dropped     int64
-	timedOut    int64 // partial matches ended by WITHIN since TakeTimedOut
+	err         error   // sticky: an evaluator or SKIP error ends the partition
+	chain       []int32 // the program's chain (nil: run the VM): see stepChain
+	first, last int     // rows pushed so far: first..last (last < first: none)
+	nextStart   int     // where the next attempt starts
 
 	// the attempt in progress
-	active   bool
-	start    int
-	pos      int      // next row the attempt reads
-	cur      []thread // live threads, most preferred first, all at label instructions
-	acc      *hnode   // the accepted match, less preferred than every live thread
-	accepted bool
-
-	// chain is the program's chain (nil: run the VM). Its attempts have one
-	// thread, which has labelled rows start..pos-1 with chain labels: no
-	// threads or histories are kept, and accDepth is the accepted match's
-	// length.
-	chain    []int32
+	active      bool
+	accepted    bool
+	historyFree bool
+	start       int
+	pos         int // next row the attempt reads
+	// accDepth is a chain attempt's accepted match's length. A chain's
+	// attempts have one thread, which has labelled rows start..pos-1 with
+	// the chain's labels: no threads or histories are kept.
 	accDepth int
-	cview    chainView
+
+	number   int64
+	dropped  int64
+	timedOut int64 // partial matches ended by WITHIN since TakeTimedOut
+	out      []Match
+	opt      Options
+
+	maxThreads int
+	cur        []thread // live threads, most preferred first, all at label instructions
+	acc        *hnode   // the accepted match, less preferred than every live thread
+	optErr     error    // what is wrong with the options, if anything
+	root       *hnode
+	slab       nodeSlab
 
 	// scratch
+	cview        chainView
 	next         []thread
 	stack        []int32
 	view         threadView
@@ -148,7 +150,6 @@ type Matcher struct {
 	seenMapStamp uint64
 	defStamp     []uint64 // HistoryFree: per variable, stamp of the cached Define
 	defValue     []bool
-	out          []Match
 }
 
 type seenKey struct {
