@@ -51,6 +51,16 @@ type Notifier interface {
 	OnNotify(ctx context.Context, out runtime.Emitter) error
 }
 
+// InputWatermarkObserver is implemented by operators with several inputs
+// that must know one input's own watermark, not only the minimum over all
+// inputs (the Lookup operator learns that its table input is loaded when
+// that input's watermark reaches runtime.MaxWatermark). The runtime calls
+// InputWatermark whenever input's watermark advances, before it computes
+// the minimum and calls Operator.Watermark.
+type InputWatermarkObserver interface {
+	InputWatermark(ctx context.Context, input int, wm int64, out runtime.Emitter) error
+}
+
 // stateOpener is an operator that takes its restored state in Open (the
 // sink wrapper: runtime.Sink.Open takes the state).
 type stateOpener interface {
@@ -273,6 +283,7 @@ func (n *node) runOperator(ctx context.Context) (err error) {
 		wake = notifier.Notify()
 	}
 	_, holds := op.(WatermarkHolder)
+	inWM, _ := op.(InputWatermarkObserver)
 
 	wms := make([]int64, nin)
 	for i := range wms {
@@ -344,6 +355,11 @@ func (n *node) runOperator(ctx context.Context) (err error) {
 				continue
 			}
 			wms[idx] = m.value
+			if inWM != nil {
+				if err := inWM.InputWatermark(ctx, idx, m.value, n); err != nil {
+					return err
+				}
+			}
 			low := wms[0]
 			for _, w := range wms[1:] {
 				low = min(low, w)

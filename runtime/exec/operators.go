@@ -47,4 +47,5 @@ func init() {
 	RegisterOperator(plan.KindSink, newSink)
 	RegisterOperator(plan.KindCollect, newCollect)
 	RegisterOperator(plan.KindMatch, newMatch)
+	RegisterOperator(plan.KindLookup, newLookup)
 }

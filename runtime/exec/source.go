@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatsql/chatsql/connectors"
@@ -21,11 +22,18 @@ func (n *node) runSource(ctx context.Context) error {
 	cfg := n.pn.Config.(*plan.SourceConfig)
 	project := compileAll(cfg.Project)
 	var wmEval expr.Evaluator
-	if cfg.Watermark != nil {
+	if cfg.Watermark != nil && !cfg.Changelog {
+		// A changelog (reference table) source sends no event-time
+		// watermarks: only MaxWatermark once the table is loaded.
 		wmEval = cfg.Watermark.Compile()
 	}
 	tracker := &wmTracker{idle: n.idleTimeout(cfg), parts: map[int32]*partState{}}
 	sc := &runtime.SourceContext{OpContext: *n.opContext(), Partitions: tracker.setPartitions, Lag: n.j.metrics.SetConsumerLag}
+	var caughtUp atomic.Bool
+	loadedSent := false
+	if cfg.Changelog {
+		sc.CaughtUp = func() { caughtUp.Store(true) }
+	}
 	var state []byte
 	if n.restored {
 		state = n.state
@@ -75,7 +83,7 @@ func (n *node) runSource(ctx context.Context) error {
 			n.stats.RowsIn.Add(len(b.Rows))
 			rows := b.Rows
 			if project != nil {
-				rows = n.projectRows(ctx, project, b, sc.DeadLetter)
+				rows = n.projectRows(ctx, project, b, sc.DeadLetter, cfg.Changelog)
 			}
 			if wmEval != nil {
 				cand := runtime.MinWatermark
@@ -91,6 +99,15 @@ func (n *node) runSource(ctx context.Context) error {
 				if err := n.Emit(ctx, part); err != nil {
 					return err
 				}
+			}
+		}
+		if !loadedSent && caughtUp.Load() {
+			// Everything the table held at start was emitted above: the
+			// table is loaded.
+			loadedSent = true
+			n.stats.SetWatermark(runtime.MaxWatermark)
+			if err := n.EmitWatermark(ctx, runtime.MaxWatermark); err != nil {
+				return err
 			}
 		}
 		if wmEval != nil && now.Sub(lastEmit) >= interval {
@@ -118,7 +135,11 @@ func (n *node) idleTimeout(cfg *plan.SourceConfig) time.Duration {
 	return DefaultIdleTimeout
 }
 
-func (n *node) projectRows(ctx context.Context, project []expr.Evaluator, b *runtime.Batch, dl func(context.Context, runtime.DeadLetterRecord)) []types.Row {
+// projectRows applies the source's projection. For a changelog source
+// (changelog), a column that fails on a delete row (the raw row's op
+// column, its second to last, is plan.ChangeDelete) is NULL instead: a
+// tombstone carries only its key.
+func (n *node) projectRows(ctx context.Context, project []expr.Evaluator, b *runtime.Batch, dl func(context.Context, runtime.DeadLetterRecord), changelog bool) []types.Row {
 	k := len(project)
 	vals := make([]types.Value, len(b.Rows)*k)
 	out := make([]types.Row, 0, len(b.Rows))
@@ -127,6 +148,9 @@ next:
 		r := types.Row(vals[i*k : (i+1)*k : (i+1)*k])
 		for c, ev := range project {
 			v, err := ev(raw)
+			if err != nil && changelog && isDeleteRow(raw) {
+				v, err = types.NullValue, nil
+			}
 			if err != nil {
 				dl(ctx, runtime.DeadLetterRecord{Source: n.pn.Name, Partition: b.Partition, Value: rowJSON(raw),
 					Err: fmt.Errorf("column %s: %w", columnName(n.pn, c), err)})
@@ -137,6 +161,15 @@ next:
 		out = append(out, r)
 	}
 	return out
+}
+
+// isDeleteRow reports whether a raw changelog row is a delete.
+func isDeleteRow(raw types.Row) bool {
+	if len(raw) < plan.ChangelogExtra {
+		return false
+	}
+	op := raw[len(raw)-plan.ChangelogExtra]
+	return !op.IsNull() && op.Kind() != types.KindString && op.Int() == plan.ChangeDelete
 }
 
 func columnName(pn *plan.Node, i int) string {

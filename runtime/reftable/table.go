@@ -134,7 +134,8 @@ func (t *Table) rowKey(b []byte, row types.Row) []byte {
 
 // Apply applies one change: row holds at least the declared columns (a
 // delete needs only the key columns); from is the time the version is
-// valid from (SinceEver when unknown). The row is copied.
+// valid from (SinceEver when unknown: then, when the key has versions, it
+// replaces the newest). The row is copied.
 func (t *Table) Apply(op Op, row types.Row, from int64) Result {
 	t.keyBuf = t.rowKey(t.keyBuf[:0], row)
 	idx, ok := t.index[string(t.keyBuf)]
@@ -180,6 +181,12 @@ func (t *Table) Apply(op Op, row types.Row, from int64) Result {
 		}
 	} else {
 		n := len(e.vers)
+		if from == SinceEver && n > 0 {
+			// without a time, a change applies from the newest version
+			// on (a tombstone without a timestamp ends the key's
+			// newest version, not its whole history)
+			from = e.vers[n-1].from
+		}
 		pos := upper(e.vers, from)
 		switch {
 		case pos > 0 && e.vers[pos-1].from == from:
