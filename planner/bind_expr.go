@@ -64,6 +64,8 @@ type binder struct {
 	// hook, when set, sees every node first and may bind it itself
 	// (MATCH_RECOGNIZE's pattern variables and navigation functions).
 	hook func(n ast.ExprNode) (e expr.Expr, handled bool, err error)
+	// inSubquery: binding a subquery's WHERE or value (no subquery there).
+	inSubquery bool
 }
 
 // pos finds the best source offset of a TiDB node: its own position when
@@ -149,7 +151,19 @@ func (b *binder) bind(n ast.ExprNode) (expr.Expr, error) {
 		return &expr.IsTruth{E: e, Truth: x.True != 0, Not: x.Not}, nil
 	case *ast.PatternInExpr:
 		if x.Sel != nil {
-			return nil, b.errf(x, diag.Unsupported, "IN (subquery) is not supported yet")
+			sq, ok := x.Sel.(*ast.SubqueryExpr)
+			if !ok {
+				return nil, b.errf(x, diag.Unsupported, "IN (%T) is not supported", x.Sel)
+			}
+			if x.Not {
+				return nil, b.errf(x, diag.Unsupported, "NOT IN (subquery) is not supported").
+					WithHint("write NOT EXISTS (SELECT 1 FROM t WHERE t.col = x): NOT IN is NULL, not TRUE, when the table holds a NULL")
+			}
+			e, err := b.bind(x.Expr)
+			if err != nil {
+				return nil, err
+			}
+			return b.subquery(sq, subIn, e)
 		}
 		e, err := b.bind(x.Expr)
 		if err != nil {
@@ -199,8 +213,21 @@ func (b *binder) bind(n ast.ExprNode) (expr.Expr, error) {
 			WithHint("aggregations over streams need windows, which come in a later release")
 	case *ast.WindowFuncExpr:
 		return nil, b.errf(x, diag.Unsupported, "window function %s is not supported yet", strings.ToUpper(x.Name))
-	case *ast.SubqueryExpr, *ast.ExistsSubqueryExpr, *ast.CompareSubqueryExpr:
-		return nil, b.errf(x, diag.Unsupported, "subqueries in expressions are not supported yet")
+	case *ast.SubqueryExpr:
+		return b.subquery(x, subScalar, nil)
+	case *ast.ExistsSubqueryExpr:
+		sq, ok := x.Sel.(*ast.SubqueryExpr)
+		if !ok {
+			return nil, b.errf(x, diag.Unsupported, "EXISTS (%T) is not supported", x.Sel)
+		}
+		e, err := b.subquery(sq, subExists, nil)
+		if err != nil || !x.Not {
+			return e, err
+		}
+		return &expr.Not{E: e}, nil
+	case *ast.CompareSubqueryExpr:
+		return nil, b.errf(x, diag.Unsupported, "comparisons with ANY, SOME or ALL (subquery) are not supported").
+			WithHint("write EXISTS (SELECT 1 FROM t WHERE ...), or compare with an aggregate: x > (SELECT MAX(y) FROM t)")
 	case *ast.DefaultExpr:
 		return nil, b.errf(x, diag.Unsupported, "DEFAULT is not supported")
 	case *ast.VariableExpr:

@@ -214,8 +214,7 @@ func renameColumns(l Logical, names []ast.CIStr) (Logical, error) {
 
 func (qc *queryCtx) bindFrom(j *ast.Join) (Logical, *scope, error) {
 	if j.Right != nil {
-		return nil, nil, qc.errAt(qc.findWord("JOIN", qc.span.q.Start), diag.Unsupported, "joins are not supported yet").
-			WithHint("temporal joins (FOR SYSTEM_TIME AS OF) come with reference tables in a later release")
+		return qc.bindJoin(j)
 	}
 	switch l := j.Left.(type) {
 	case *ast.Join:
@@ -233,6 +232,10 @@ func (qc *queryCtx) bindTableSource(ts *ast.TableSource) (Logical, *scope, error
 		name := src.Name.O
 		if mr, ok := qc.span.q.MatchRecognize[strings.ToLower(name)]; ok && src.Schema.O == "" {
 			return qc.bindMatch(mr, alias)
+		}
+		if tt, ok := qc.span.q.Temporal[strings.ToLower(name)]; ok && src.Schema.O == "" {
+			return nil, nil, qc.errAt(tt.Pos, diag.Semantic, "FOR SYSTEM_TIME AS OF reads a table for the rows of a stream on its left").
+				WithHint("FROM s JOIN %s FOR SYSTEM_TIME AS OF s.event_time AS r ON s.k = r.k", tt.Name.String())
 		}
 		if src.Schema.O != "" {
 			return nil, nil, qc.errAt(qc.findWord(src.Schema.O, qc.span.q.Start), diag.Unsupported,
@@ -285,6 +288,10 @@ func (qc *queryCtx) bindNamed(name, alias string, pos int) (Logical, *scope, err
 	}
 	switch o := obj.(type) {
 	case *Relation:
+		if isUpsertTable(o) {
+			return nil, nil, qc.errAt(at(), diag.Semantic, "'%s' is a reference table ('mode' = 'upsert'), not a stream", name).
+				WithHint("read it in a temporal join (JOIN %s FOR SYSTEM_TIME AS OF s.event_time AS r ON ...) or a subquery (EXISTS (SELECT 1 FROM %s WHERE ...))", name, name)
+		}
 		return &Scan{Rel: o, Alias: alias}, scopeOf(o.Schema(), alias), nil
 	case *View:
 		if qc.viewDepth > 32 {
@@ -474,6 +481,7 @@ func (p *Planner) BindRelation(st *parser.CreateRelationStmt, src *diag.Source) 
 		}
 		rel.PrimaryKey = append(rel.PrimaryKey, k.String())
 	}
+	errs = append(errs, referenceTableChecks(rel, st, src)...)
 	if len(st.PartitionedBy) > 0 {
 		errs = append(errs, diag.Errorf(src, st.PartitionedBy[0].Start, diag.Unsupported, "PARTITIONED BY is for Iceberg tables, which come in a later release"))
 	}
@@ -623,4 +631,52 @@ func asOptionError(err error, target **connectors.OptionError) bool {
 		*target = oe
 	}
 	return ok
+}
+
+// referenceTableChecks validates what makes a relation a reference table:
+// a Kafka table with 'mode' = 'upsert' needs a PRIMARY KEY (the record key
+// carries it), and 'version.column' names one of its columns.
+func referenceTableChecks(rel *Relation, st *parser.CreateRelationStmt, src *diag.Source) diag.List {
+	var errs diag.List
+	opt := func(key string) (parser.Option, bool) {
+		for _, o := range st.Options {
+			if strings.EqualFold(strings.TrimSpace(o.Key), key) {
+				return o, true
+			}
+		}
+		return parser.Option{}, false
+	}
+	if mode, ok := opt("mode"); ok && rel.Connector == "kafka" && strings.EqualFold(strings.TrimSpace(mode.Value), "upsert") && len(st.PrimaryKey) == 0 {
+		errs = append(errs, diag.Errorf(src, mode.ValPos, diag.Semantic, "a Kafka table with 'mode' = 'upsert' needs a PRIMARY KEY").
+			WithHint("declare the key the records upsert: PRIMARY KEY (col) NOT ENFORCED (the record key carries it)"))
+	}
+	if vc, ok := opt("version.column"); ok {
+		name := strings.TrimSpace(vc.Value)
+		idx := -1
+		var names []string
+		for i, c := range rel.Columns {
+			names = append(names, c.Name)
+			if strings.EqualFold(c.Name, name) {
+				idx = i
+			}
+		}
+		switch {
+		case idx < 0:
+			e := diag.Errorf(src, vc.ValPos, diag.UnknownName, "option 'version.column': unknown column '%s'", name)
+			if m := connectors.Closest(name, names); m != "" {
+				e.WithHint("did you mean '%s'?", m)
+			} else {
+				e.WithHint("columns: %s", strings.Join(names, ", "))
+			}
+			errs = append(errs, e)
+		case rel.Columns[idx].Kind == Computed && rel.Columns[idx].Type.Kind == types.KindNull:
+		default:
+			if k := rel.Columns[idx].Type.Kind; !k.IsNumeric() && !k.IsTime() && k != types.KindDate {
+				errs = append(errs, diag.Errorf(src, vc.ValPos, diag.Type,
+					"option 'version.column': '%s' is %s; a version is a number or a time", rel.Columns[idx].Name, rel.Columns[idx].Type).
+					WithHint("e.g. a BIGINT version, an update time, or the record offset (BIGINT METADATA FROM 'offset')"))
+			}
+		}
+	}
+	return errs
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/chatsql/chatsql/planner/expr"
 	"github.com/chatsql/chatsql/planner/plan"
 	"github.com/chatsql/chatsql/runtime/cep"
+	"github.com/chatsql/chatsql/runtime/types"
 )
 
 // shownOptions are the connector options EXPLAIN prints; the others (keys,
@@ -47,11 +48,22 @@ func Explain(g *plan.Graph) string {
 				cont = prefix + "|  "
 			}
 		}
-		fmt.Fprintf(&b, "%s%s\n", head, describeNode(n))
 		pad := cont
 		if top {
 			pad = ""
 		}
+		// a description's further lines (indented by six spaces) continue
+		// the tree's branches on their left
+		lines := strings.Split(describeNode(n), "\n")
+		for i := 1; i < len(lines); i++ {
+			l := lines[i]
+			k := 0
+			for k < len(l) && k < len(pad) && l[k] == ' ' {
+				k++
+			}
+			lines[i] = pad + l[k:]
+		}
+		fmt.Fprintf(&b, "%s%s\n", head, strings.Join(lines, "\n"))
 		fmt.Fprintf(&b, "%s   schema: %s\n", pad, n.Schema)
 		for i, in := range n.Inputs {
 			walk(byID[in], pad, i == len(n.Inputs)-1, false)
@@ -84,13 +96,19 @@ func describeNode(n *plan.Node) string {
 		if c.Watermark != nil {
 			s += fmt.Sprintf(" rowtime=%s watermark=%s", n.Schema.Columns[c.TimeAttr].Name, c.Watermark)
 		}
+		if c.Changelog {
+			s += " changelog"
+			if c.Conn.Changelog {
+				s += " primary-key=[" + strings.Join(c.Conn.PrimaryKey, ", ") + "]"
+			}
+		}
 		return s
 	case *plan.CalcConfig:
 		s := fmt.Sprintf("Calc#%d", n.ID)
 		if c.Filter != nil {
 			s += " where=" + c.Filter.String()
 		}
-		if isIdentity(c.Project) && len(c.Project) == len(n.Schema.Columns) {
+		if isIdentity(c.Project) && len(c.Project) == len(n.Schema.Columns) && sameNames(c.Project, n.Schema) {
 			return s + " select=*"
 		}
 		parts := make([]string, len(c.Project))
@@ -116,6 +134,8 @@ func describeNode(n *plan.Node) string {
 		return fmt.Sprintf("Sink#%d[%s] connector=%s%s", n.ID, n.Name, c.Connector, optionList(c.Conn.Options, "scan."))
 	case *plan.MatchConfig:
 		return describeMatch(n, c)
+	case *plan.LookupConfig:
+		return describeLookup(n, c)
 	case *plan.CollectConfig:
 		s := fmt.Sprintf("Collect#%d", n.ID)
 		if c.Limit > 0 {
@@ -435,4 +455,121 @@ func matchExprString(m *plan.MatchExpr, c *plan.MatchConfig, in []string) string
 		}
 		return inputName(cl.Index)
 	})
+}
+
+// tableRef renders a column of a reference table as table.column in
+// EXPLAIN (a leaf that only prints).
+type tableRef struct {
+	name string
+	t    types.Type
+}
+
+func (r *tableRef) Type() types.Type        { return r.t }
+func (r *tableRef) String() string          { return r.name }
+func (r *tableRef) Compile() expr.Evaluator { return nil }
+
+// describeLookup renders a Lookup: what it computes, as of when, and its
+// condition split into the parts the operator serves from indexes (keys,
+// contains) and the rest; left columns as $i:name, table columns as
+// table.column.
+func describeLookup(n *plan.Node, c *plan.LookupConfig) string {
+	tbl := c.Table
+	nl := len(n.Schema.Columns) - 1
+	if c.Mode == plan.LookupJoin {
+		nl = len(n.Schema.Columns) - len(tbl.Schema.Columns)
+	}
+	col := func(i int) string {
+		if i >= 0 && i < len(tbl.Schema.Columns) {
+			return tbl.Name + "." + tbl.Schema.Columns[i].Name
+		}
+		return fmt.Sprintf("%s.$%d", tbl.Name, i)
+	}
+	// render shows e with columns at and past base as table columns
+	render := func(e expr.Expr, base int) string {
+		if e == nil {
+			return ""
+		}
+		t, err := expr.Transform(e, func(x expr.Expr) (expr.Expr, error) {
+			if cl, ok := x.(*expr.Column); ok && cl.Index >= base {
+				return &tableRef{name: col(cl.Index - base), t: cl.T}, nil
+			}
+			return x, nil
+		})
+		if err != nil {
+			return e.String()
+		}
+		return t.String()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Lookup#%d[%s] ", n.ID, tbl.Name)
+	switch c.Mode {
+	case plan.LookupJoin:
+		if c.Outer {
+			b.WriteString("left join")
+		} else {
+			b.WriteString("join")
+		}
+	case plan.LookupAggregate:
+		arg := "*"
+		if c.Value != nil {
+			arg = render(c.Value, nl)
+		}
+		fmt.Fprintf(&b, "aggregate %s(%s)", c.Agg, arg)
+		if c.Agg == "GROUP_CONCAT" {
+			fmt.Fprintf(&b, " separator=%q", c.Separator)
+		}
+		fmt.Fprintf(&b, " AS %s", n.Schema.Columns[nl].Name)
+	case plan.LookupScalar:
+		fmt.Fprintf(&b, "scalar %s AS %s", render(c.Value, nl), n.Schema.Columns[nl].Name)
+	default:
+		fmt.Fprintf(&b, "exists AS %s", n.Schema.Columns[nl].Name)
+	}
+	if c.EventTime != nil {
+		fmt.Fprintf(&b, " as-of=event-time(%s)", c.EventTime)
+	} else {
+		b.WriteString(" as-of=processing-time")
+	}
+	if !c.Correlated && c.Mode != plan.LookupJoin {
+		b.WriteString(" uncorrelated")
+	}
+	if len(c.LeftKeys) > 0 {
+		keys := make([]string, len(c.LeftKeys))
+		for i, k := range c.LeftKeys {
+			keys[i] = k.String() + " = " + col(c.TableKeys[i])
+		}
+		b.WriteString("\n      keys: " + strings.Join(keys, ", "))
+	}
+	for _, p := range c.Contains {
+		fmt.Fprintf(&b, "\n      contains: %s contains %s", p.Outer, render(p.Inner, 0))
+	}
+	if c.Cond != nil {
+		b.WriteString("\n      condition: " + render(c.Cond, nl))
+	}
+	keys := make([]string, len(tbl.Key))
+	for i, k := range tbl.Key {
+		keys[i] = tbl.Schema.Columns[k].Name
+	}
+	fmt.Fprintf(&b, "\n      table: primary-key=[%s]", strings.Join(keys, ", "))
+	switch {
+	case c.EventTime == nil:
+	case tbl.TimeCol >= 0:
+		fmt.Fprintf(&b, " versions-from=%s", tbl.Schema.Columns[tbl.TimeCol].Name)
+	default:
+		b.WriteString(" versions-from=record-time")
+	}
+	if tbl.VersionCol >= 0 {
+		fmt.Fprintf(&b, " version-column=%s", tbl.Schema.Columns[tbl.VersionCol].Name)
+	}
+	fmt.Fprintf(&b, " warn-rows=%d", tbl.WarnRows)
+	return b.String()
+}
+
+// sameNames reports whether the column references es keep their names in s.
+func sameNames(es []expr.Expr, s types.Schema) bool {
+	for i, e := range es {
+		if c, ok := e.(*expr.Column); !ok || c.Name != s.Columns[i].Name {
+			return false
+		}
+	}
+	return true
 }

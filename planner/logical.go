@@ -118,6 +118,10 @@ func withInputs(n Logical, in []Logical) Logical {
 		c := *x
 		c.In = in[0]
 		return &c
+	case *Lookup:
+		c := *x
+		c.In = in[0]
+		return &c
 	}
 	return n
 }

@@ -100,6 +100,8 @@ func (l *lowering) lower(n Logical) (int, error) {
 			return 0, err
 		}
 		return l.add(&plan.Node{Kind: plan.KindMatch, Inputs: []int{id}, Schema: x.Out, Name: "MatchRecognize", Config: x.Cfg}), nil
+	case *Lookup:
+		return l.lowerLookup(x)
 	case *Limit:
 		return 0, fmt.Errorf("LIMIT is only supported for a SELECT in the shell")
 	}

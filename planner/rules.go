@@ -15,6 +15,7 @@ type rule struct {
 }
 
 var rules = []rule{
+	{"extract_subqueries", extractSubquery},
 	{"extract_async_calls", extractAsync},
 	{"push_filter_below_project", pushFilterBelowProject},
 	{"merge_filters", mergeFilters},
@@ -85,7 +86,8 @@ func extractAsync(n Logical) (Logical, bool, error) {
 			if a, ok := s.(*expr.AsyncCall); ok && call == nil {
 				inner := false
 				for _, arg := range a.Args {
-					if expr.Any(arg, func(t expr.Expr) bool { _, ok := t.(*expr.AsyncCall); return ok }) {
+					// an async call or a subquery in an argument goes first
+					if expr.IsDeferred(arg) {
 						inner = true
 					}
 				}
@@ -161,9 +163,9 @@ func identityProject(n Logical, width int) *Project {
 	return p
 }
 
-func hasAsync(e expr.Expr) bool {
-	return expr.Any(e, func(s expr.Expr) bool { _, ok := s.(*expr.AsyncCall); return ok })
-}
+// hasAsync reports whether e holds an async call or a subquery, which
+// read the row of the node they are in and so must not move.
+func hasAsync(e expr.Expr) bool { return expr.IsDeferred(e) }
 
 // pushFilterBelowProject turns Filter(Project(x)) into Project(Filter(x)),
 // so that one Calc operator filters and then projects.

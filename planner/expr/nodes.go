@@ -126,6 +126,27 @@ func (a *AsyncCall) Compile() Evaluator {
 	}
 }
 
+// Subquery marks a subquery against a reference table inside an
+// expression (EXISTS, a scalar or aggregate subquery, IN). The planner
+// replaces every Subquery by a Column read of a Lookup node's appended
+// column before anything is compiled, so Compile is never reached in a
+// valid plan. Plan is the planner's description of it, opaque here; its
+// expressions read the enclosing row followed by the table's row, so rules
+// must not move a Subquery to another input (see IsDeferred).
+type Subquery struct {
+	Plan any
+	Text string // for String
+	T    types.Type
+}
+
+func (s *Subquery) Type() types.Type { return s.T }
+func (s *Subquery) String() string   { return s.Text }
+func (s *Subquery) Compile() Evaluator {
+	return func(types.Row) (types.Value, error) {
+		return types.NullValue, fmt.Errorf("internal error: subquery %s was not planned into a lookup operator", s.Text)
+	}
+}
+
 func compileAll(es []Expr) []Evaluator {
 	out := make([]Evaluator, len(es))
 	for i, e := range es {

@@ -170,10 +170,23 @@ func Substitute(e Expr, inputs []Expr) (Expr, error) {
 func IsConstant(e Expr) bool {
 	return !Any(e, func(x Expr) bool {
 		switch n := x.(type) {
-		case *Column, *AsyncCall:
+		case *Column, *AsyncCall, *Subquery:
 			return true
 		case *Call:
 			return n.Fn.Volatile
+		}
+		return false
+	})
+}
+
+// IsDeferred reports whether e holds an async call or a subquery: parts
+// that the planner turns into operators of their own before the rest is
+// compiled, and that rules must not move across nodes.
+func IsDeferred(e Expr) bool {
+	return Any(e, func(x Expr) bool {
+		switch x.(type) {
+		case *AsyncCall, *Subquery:
+			return true
 		}
 		return false
 	})
