@@ -80,6 +80,7 @@ type matchOp struct {
 	out       []types.Row
 	keyBuf    []byte
 	defView   matchView   // the view of the DEFINE being evaluated
+	sink      int         // what prefetchDirty read
 	carry     []types.Row // output produced while restoring, emitted next time
 
 	late, dropped, matches, empty, timedOut prometheus.Counter
@@ -393,7 +394,10 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 	}
 	m.wm = wm
 	kept := m.dirty[:0]
-	for _, e := range m.dirty {
+	for i, e := range m.dirty {
+		if i%prefetchChunk == 0 {
+			m.prefetchDirty(m.dirty[i:min(i+prefetchChunk, len(m.dirty))], wm)
+		}
 		if e.ts <= wm { // a listed partition has rows waiting: it is not dropped
 			p := e.p
 			if err := m.release(p); err != nil {
@@ -479,6 +483,40 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 	}
 	m.partitions.Set(float64(len(m.parts)))
 	return m.flush(ctx, out)
+}
+
+// prefetchChunk is the number of partitions prefetchDirty loads ahead.
+const prefetchChunk = 8
+
+// prefetchDirty reads, for each partition of ds that the watermark wm
+// releases rows of, its fields and its matcher's, then its first waiting
+// row: with many partitions these are cache misses, and loads that do not
+// depend on one another are served in parallel, where the loop that
+// releases them would wait for each in turn. What it reads is discarded.
+func (m *matchOp) prefetchDirty(ds []dirtyEntry, wm int64) {
+	s := 0
+	for _, e := range ds {
+		if e.ts <= wm {
+			p := e.p
+			s += p.nrel + len(p.waiting) + p.m.Oldest() + int(p.m.Dropped())
+		}
+	}
+	for _, e := range ds {
+		if p := e.p; e.ts <= wm && p.nrel < len(p.buf) {
+			s += len(p.buf[p.nrel].row)
+		}
+	}
+	for _, e := range ds {
+		if p := e.p; e.ts <= wm && p.nrel < len(p.buf) {
+			r := p.buf[p.nrel].row
+			for j := 0; j < len(r); j += 2 {
+				if r[j].IsNull() {
+					s++
+				}
+			}
+		}
+	}
+	m.sink += s
 }
 
 // markDirty lists p for the watermark that passes ts. A partition already
