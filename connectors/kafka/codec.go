@@ -248,3 +248,151 @@ func (c *rawCodec) Encode(buf []byte, row types.Row) ([]byte, error) {
 	}
 	return append(buf, row[0].Str()...), nil
 }
+
+// Changelog operations, the INT column after the metadata columns of a
+// changelog row ('mode' = 'upsert'). They are plan.ChangeUpsert and
+// plan.ChangeDelete (a test keeps them in step; the connector does not
+// import the planner).
+const (
+	changeUpsert = 0
+	changeDelete = 1
+	// changelogExtra is plan.ChangelogExtra: the operation and the
+	// record time follow the metadata columns.
+	changelogExtra = 2
+)
+
+// Errors of upsert records, dead-lettered like malformed ones.
+var (
+	errTombstoneNoKey = errors.New("tombstone (null value) without a key: it names no row to delete")
+	errNullPrimaryKey = errors.New("primary key column is NULL")
+)
+
+// changelogDecoder turns a record of an upsert topic into a changelog row:
+// the key (the PRIMARY KEY columns) comes from the record key, the other
+// columns from the value; a tombstone is a delete of its key.
+type changelogDecoder struct {
+	l         *layout // keyIdx: the primary-key columns
+	key       format.Decoder
+	value     format.Decoder
+	pkNames   []string
+	kscratch  types.Row
+	vscratch  types.Row
+	exceptKey bool // the value holds only the non-key columns
+}
+
+// primaryKey is the table's key: cfg.PrimaryKey, else the key columns.
+func primaryKey(cfg connectors.Config) []string {
+	if len(cfg.PrimaryKey) > 0 {
+		return cfg.PrimaryKey
+	}
+	return keyFields(cfg)
+}
+
+func newChangelogDecoder(cfg connectors.Config) (*changelogDecoder, error) {
+	pk := primaryKey(cfg)
+	if len(pk) == 0 {
+		return nil, fmt.Errorf("%w: 'mode' = 'upsert' needs a PRIMARY KEY (the columns of the record key)", ErrKeyFields)
+	}
+	for _, name := range pk {
+		if cfg.Schema.Index(name) < 0 {
+			hint := ""
+			if m := connectors.Closest(name, cfg.Schema.Names()); m != "" {
+				hint = fmt.Sprintf("; did you mean '%s'?", m)
+			}
+			return nil, fmt.Errorf("%w: the PRIMARY KEY names '%s', which is not a physical column%s", ErrKeyFields, name, hint)
+		}
+	}
+	if kf := keyFields(cfg); len(kf) > 0 && !sameNames(kf, pk) {
+		return nil, fmt.Errorf("%w: in upsert mode the record key holds the PRIMARY KEY (%s); 'key.fields' (%s) must name the same columns or be left out",
+			ErrKeyFields, strings.Join(pk, ", "), strings.Join(kf, ", "))
+	}
+	kcfg := cfg
+	kcfg.KeyColumns = pk
+	l, err := newLayout(kcfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &changelogDecoder{l: l, exceptKey: l.valueIdx != nil}
+	for _, i := range l.keyIdx {
+		d.pkNames = append(d.pkNames, cfg.Schema.Columns[i].Name)
+	}
+	if d.value, err = newDecoder(valueFormat(cfg), l.valSchema, cfg.Options); err != nil {
+		return nil, fmt.Errorf("value format: %w", err)
+	}
+	if d.key, err = newDecoder(keyFormat(cfg), l.keySchema, cfg.Options); err != nil {
+		return nil, fmt.Errorf("%w: key format: %w", ErrKeyFields, err)
+	}
+	d.kscratch = make(types.Row, len(l.keySchema.Columns))
+	d.vscratch = make(types.Row, len(l.valSchema.Columns))
+	return d, nil
+}
+
+func sameNames(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !strings.EqualFold(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// decode fills row[:len(schema)] and returns the operation. A record with
+// a value upserts: the value's columns, with the key's (non-NULL) fields
+// over them when the record has a key. A tombstone with a key deletes: the
+// key columns set, the others NULL.
+func (d *changelogDecoder) decode(key, value []byte, row types.Row) (int, error) {
+	n := len(d.l.schema.Columns)
+	clear(row[:n])
+	hasKey := key != nil
+	if hasKey {
+		clear(d.kscratch)
+		if err := d.key.Decode(key, d.kscratch); err != nil {
+			return 0, fmt.Errorf("key: %w", err)
+		}
+	}
+	op := changeUpsert
+	switch {
+	case value == nil && !hasKey:
+		return 0, errTombstoneNoKey
+	case value == nil:
+		op = changeDelete
+	case d.exceptKey:
+		if !hasKey {
+			return 0, fmt.Errorf("key: %w", errNullKey)
+		}
+		clear(d.vscratch)
+		if err := d.value.Decode(value, d.vscratch); err != nil {
+			return 0, err
+		}
+		for j, i := range d.l.valueIdx {
+			row[i] = d.vscratch[j]
+		}
+	default:
+		if err := d.value.Decode(value, row[:n]); err != nil {
+			return 0, err
+		}
+	}
+	if hasKey {
+		for j, i := range d.l.keyIdx {
+			if v := d.kscratch[j]; !v.IsNull() {
+				row[i] = v
+			}
+		}
+	}
+	for j, i := range d.l.keyIdx {
+		if row[i].IsNull() {
+			where := "the value"
+			if hasKey {
+				where = "the key"
+				if value != nil {
+					where = "the key and the value"
+				}
+			}
+			return 0, fmt.Errorf("%w: '%s' is missing from %s", errNullPrimaryKey, d.pkNames[j], where)
+		}
+	}
+	return op, nil
+}

@@ -176,6 +176,16 @@ var scenarios = []struct {
 	{"SinkFlushSurfacesErrors", testSinkFlushError},
 	{"Conformance", testConformance},
 	{"GroupSharesPartitions", testGroupShares},
+	{"UpsertJSONKey", testUpsertJSONKey},
+	{"UpsertRawKey", testUpsertRawKey},
+	{"UpsertNoKey", testUpsertNoKey},
+	{"UpsertBadKeysDeadLettered", testUpsertBadKeys},
+	{"UpsertCaughtUp", testUpsertCaughtUp},
+	{"UpsertEmptyTopic", testUpsertEmptyTopic},
+	{"UpsertDefaultEarliest", testUpsertDefaultEarliest},
+	{"UpsertConformance", testUpsertConformance},
+	{"UpsertTransactional", testUpsertTransactional},
+	{"UpsertStartModesCatchUp", testUpsertStartModesCatchUp},
 }
 
 func TestKfake(t *testing.T) {

@@ -81,6 +81,10 @@ type Source struct {
 	dec       *rowDecoder
 	meta      []connectors.MetadataColumn
 	ncols     int // physical columns
+	// changelog ('mode' = 'upsert' read as a table): rows carry the
+	// operation and the record time after the metadata columns.
+	changelog bool
+	cdec      *changelogDecoder
 
 	cl     *kgo.Client
 	adm    *kadm.Client
@@ -98,6 +102,23 @@ type Source struct {
 	lastSnapshot map[topicPartition]int64
 	deadPending  bool            // dead letters produced since the last flush
 	warned       map[string]bool // once-only log lines
+
+	// Catch-up of a changelog source: the partitions of the first
+	// discovery and where each starts (catchStarts), then, once their end
+	// offsets are listed (catchReady), the end each must still reach
+	// (catchEnds). caughtUp: SourceContext.CaughtUp was called.
+	catchStarts map[topicPartition]startRef
+	catchReady  bool
+	catchEnds   map[topicPartition]int64
+	caughtUp    bool
+}
+
+// startRef is where a partition of the first discovery starts: an exact
+// offset (at >= 0), the log start (-2), the end (-1), or the first record
+// at or after the millisecond at (afterMilli).
+type startRef struct {
+	at         int64
+	afterMilli bool
 }
 
 var (
@@ -121,8 +142,15 @@ func NewSource(cfg connectors.Config) (runtime.Source, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%w '%s': %s", ErrSourceConfig, cfg.Name, fmt.Sprintf(format, args...))
 	}
+	s.changelog = cfg.Changelog
+	upsert := cfg.Changelog || strings.EqualFold(cfg.Options.Get(optMode), modeUpsert)
 	if s.mode == "" {
+		// A table is read whole (Flink's upsert-kafka); a stream resumes
+		// where its group left off.
 		s.mode = modeGroup
+		if upsert {
+			s.mode = modeEarliest
+		}
 	}
 	if s.discovery <= 0 {
 		s.discovery = 10 * time.Second
@@ -165,9 +193,34 @@ func NewSource(cfg connectors.Config) (runtime.Source, error) {
 			return nil, fail("unknown metadata key '%s' (known: topic, partition, offset, timestamp, key)", m.Key)
 		}
 	}
+	if vc := cfg.Options.Get(optVersionColumn); vc != "" {
+		if !upsert {
+			return nil, fail("'version.column' applies only to 'mode' = 'upsert'")
+		}
+		names := cfg.Schema.Names()
+		for _, m := range cfg.Metadata {
+			names = append(names, m.Name)
+		}
+		if !containsName(names, vc) {
+			hint := ""
+			if m := connectors.Closest(vc, names); m != "" {
+				hint = fmt.Sprintf("; did you mean '%s'?", m)
+			}
+			return nil, fail("'version.column' names '%s', which is not a column of the table%s", vc, hint)
+		}
+	}
 	var err error
 	if s.copts, err = parseProperties(cfg.Options); err != nil {
 		return nil, fmt.Errorf("%w '%s': %w", ErrSourceConfig, cfg.Name, err)
+	}
+	if s.changelog {
+		if s.useGroup {
+			return nil, fail("'mode' = 'upsert' reads the whole table in every instance; 'scan.partition-assignment' = 'group' would split it (use 'direct')")
+		}
+		if s.cdec, err = newChangelogDecoder(cfg); err != nil {
+			return nil, fmt.Errorf("%w '%s': %w", ErrSourceConfig, cfg.Name, err)
+		}
+		return s, nil
 	}
 	if s.dec, err = newRowDecoder(cfg); err != nil {
 		return nil, fmt.Errorf("%w '%s': %w", ErrSourceConfig, cfg.Name, err)
@@ -214,6 +267,11 @@ func (s *Source) Open(ctx context.Context, sc *runtime.SourceContext, state []by
 	opts = append(opts, kgo.ConsumeStartOffset(s.copts.resetOffset))
 	if s.copts.readCommitted {
 		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	}
+	if s.changelog {
+		// Transaction markers take offsets too: seeing them lets the
+		// position reach the end offset, so that the catch-up completes.
+		opts = append(opts, kgo.KeepControlRecords())
 	}
 	if s.useGroup {
 		opts = append(opts, s.copts.group...)
@@ -343,6 +401,18 @@ func (s *Source) discoverLoop(ctx context.Context) {
 	defer t.Stop()
 	for {
 		s.discover(ctx)
+		s.mu.Lock()
+		retry := s.changelog && !s.catchReady
+		s.mu.Unlock()
+		if retry && s.initCatchUp(ctx) != nil {
+			// the end offsets could not be listed: try again soon
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(catchUpRetry):
+			}
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -403,6 +473,7 @@ func (s *Source) discover(ctx context.Context) {
 				continue
 			}
 			var off kgo.Offset
+			afterMilli := false
 			if pos, ok := s.positions[tp]; ok {
 				off = kgo.NewOffset().At(pos)
 			} else {
@@ -415,7 +486,14 @@ func (s *Source) discover(ctx context.Context) {
 						fallback = kgo.NewOffset().At(c.At)
 					}
 					off = s.startOffset(tp, true, fallback)
+					afterMilli = s.mode == modeTimestamp
 				}
+			}
+			if initial && s.changelog {
+				if s.catchStarts == nil {
+					s.catchStarts = map[topicPartition]startRef{}
+				}
+				s.catchStarts[tp] = startRef{at: off.EpochOffset().Offset, afterMilli: afterMilli}
 			}
 			if add[name] == nil {
 				add[name] = map[int32]kgo.Offset{}
@@ -480,7 +558,13 @@ func (s *Source) Poll(ctx context.Context) (*runtime.Batch, error) {
 	s.mu.Lock()
 	s.reportAssignment()
 	empty := len(s.pending) == 0
+	caught := s.checkCaughtUp()
 	s.mu.Unlock()
+	if caught && s.sc != nil && s.sc.CaughtUp != nil {
+		// Called here, at the start of a Poll, so that every batch with
+		// the records it covers has already been returned.
+		s.sc.CaughtUp()
+	}
 	if empty {
 		pctx, cancel := context.WithTimeout(ctx, pollWait)
 		fetches := s.cl.PollFetches(pctx)
@@ -543,6 +627,9 @@ func (s *Source) Poll(ctx context.Context) (*runtime.Batch, error) {
 }
 
 func (s *Source) decodeBatch(ctx context.Context, tp topicPartition, recs []*kgo.Record) *runtime.Batch {
+	if s.changelog {
+		return s.decodeChangelog(ctx, tp, recs)
+	}
 	width := s.ncols + len(s.meta)
 	slab := make([]types.Value, len(recs)*width)
 	rows := make([]types.Row, 0, len(recs))
@@ -720,4 +807,177 @@ func (s *Source) Close() error {
 		s.cl.Close()
 	}
 	return nil
+}
+
+// catchUpRetry is how soon a changelog source tries again to list the end
+// offsets its catch-up waits for, after a failure.
+const catchUpRetry = time.Second
+
+var errNotDiscovered = errors.New("partitions not discovered yet")
+
+// initCatchUp lists the end offsets of the partitions of the first
+// discovery and keeps, for each one that starts before its end, the end
+// it must reach before the source is caught up (SourceContext.CaughtUp).
+// Partitions found later do not hold the catch-up back.
+func (s *Source) initCatchUp(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.initialDone {
+		s.mu.Unlock()
+		return errNotDiscovered
+	}
+	starts := make(map[topicPartition]startRef, len(s.catchStarts))
+	topicSet := map[string]bool{}
+	needLogStart, needMilli := false, false
+	for tp, st := range s.catchStarts {
+		starts[tp] = st
+		topicSet[tp.topic] = true
+		switch {
+		case st.afterMilli:
+			needMilli = true
+		case st.at == -2:
+			needLogStart = true
+		}
+	}
+	s.mu.Unlock()
+	ends := map[topicPartition]int64{}
+	if len(starts) > 0 {
+		topics := make([]string, 0, len(topicSet))
+		for t := range topicSet {
+			topics = append(topics, t)
+		}
+		sort.Strings(topics)
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		fail := func(what string, err error) error {
+			if ctx.Err() == nil {
+				s.mu.Lock()
+				s.warnOnce("catchup:"+err.Error(), "cannot list the %s offsets of %s (retrying; the table is not loaded until then): %v", what, strings.Join(topics, ", "), err)
+				s.mu.Unlock()
+			}
+			return err
+		}
+		list := s.adm.ListEndOffsets
+		if s.copts.readCommitted {
+			list = s.adm.ListCommittedOffsets // the last stable offsets
+		}
+		endL, err := list(lctx, topics...)
+		if err != nil {
+			return fail("end", err)
+		}
+		var startL, milliL kadm.ListedOffsets
+		if needLogStart {
+			if startL, err = s.adm.ListStartOffsets(lctx, topics...); err != nil {
+				return fail("start", err)
+			}
+		}
+		if needMilli {
+			if milliL, err = s.adm.ListOffsetsAfterMilli(lctx, s.startTS, topics...); err != nil {
+				return fail("timestamp", err)
+			}
+		}
+		lookup := func(l kadm.ListedOffsets, tp topicPartition) (int64, error) {
+			o, ok := l.Lookup(tp.topic, tp.partition)
+			if !ok {
+				return 0, fmt.Errorf("no offset listed for topic %s partition %d", tp.topic, tp.partition)
+			}
+			if o.Err != nil {
+				return 0, fmt.Errorf("topic %s partition %d: %w", tp.topic, tp.partition, o.Err)
+			}
+			return o.Offset, nil
+		}
+		for tp, st := range starts {
+			end, err := lookup(endL, tp)
+			if err != nil {
+				return fail("end", err)
+			}
+			start := st.at
+			switch {
+			case st.afterMilli:
+				if start, err = lookup(milliL, tp); err != nil {
+					return fail("timestamp", err)
+				}
+				if start < 0 { // no record at or after the time
+					start = end
+				}
+			case st.at == -2:
+				if start, err = lookup(startL, tp); err != nil {
+					return fail("start", err)
+				}
+			case st.at < 0: // the end
+				start = end
+			}
+			if start < end {
+				ends[tp] = end
+			}
+		}
+	}
+	s.mu.Lock()
+	s.catchEnds = ends
+	s.catchReady = true
+	s.mu.Unlock()
+	return nil
+}
+
+// checkCaughtUp reports, once, that every partition the catch-up waits for
+// has been read to its end. s.mu is held.
+func (s *Source) checkCaughtUp() bool {
+	if !s.changelog || s.caughtUp || !s.catchReady {
+		return false
+	}
+	for tp, end := range s.catchEnds {
+		if pos, ok := s.positions[tp]; ok && pos >= end {
+			delete(s.catchEnds, tp)
+		}
+	}
+	if len(s.catchEnds) > 0 {
+		return false
+	}
+	s.caughtUp = true
+	return true
+}
+
+// decodeChangelog decodes the records of an upsert topic into changelog
+// rows: physical columns, metadata columns, operation, record time.
+func (s *Source) decodeChangelog(ctx context.Context, tp topicPartition, recs []*kgo.Record) *runtime.Batch {
+	nm := s.ncols + len(s.meta)
+	width := nm + changelogExtra
+	slab := make([]types.Value, len(recs)*width)
+	rows := make([]types.Row, 0, len(recs))
+	for _, r := range recs {
+		if r.Attrs.IsControl() {
+			continue // a transaction marker: an offset, no row
+		}
+		row := types.Row(slab[:width:width])
+		op, err := s.cdec.decode(r.Key, r.Value, row)
+		if err != nil {
+			clear(row)
+			s.deadLetter(ctx, r, err)
+			continue
+		}
+		slab = slab[width:]
+		for i, m := range s.meta {
+			row[s.ncols+i] = metadataValue(r, m)
+		}
+		row[nm] = types.NewInt(int64(op))
+		row[nm+1] = recordTime(r)
+		rows = append(rows, row)
+	}
+	return &runtime.Batch{Rows: rows, Partition: s.partitionID(tp)}
+}
+
+// recordTime is a record's timestamp, NULL when the broker has none.
+func recordTime(r *kgo.Record) types.Value {
+	if r.Timestamp.IsZero() || r.Timestamp.UnixMilli() < 0 {
+		return types.NullValue
+	}
+	return types.NewTimestampLTZ(r.Timestamp.UnixMicro())
+}
+
+func containsName(names []string, name string) bool {
+	for _, n := range names {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }

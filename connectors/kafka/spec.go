@@ -30,6 +30,14 @@ const (
 	optDeliveryGuarantee   = "sink.delivery-guarantee"
 	optTransactionalPrefix = "sink.transactional-id-prefix"
 	optPartitioner         = "sink.partitioner"
+	optMode                = "mode"
+	optVersionColumn       = "version.column"
+)
+
+// Read modes ('mode').
+const (
+	modeAppend = "append"
+	modeUpsert = "upsert"
 )
 
 // Startup modes (scan.startup.mode).
@@ -83,9 +91,13 @@ func Spec() connectors.Spec {
 			Description: "Source: the consumer group the offsets of each completed checkpoint are committed to (for monitoring tools and 'group-offsets' on a fresh start); with 'scan.partition-assignment' = 'group' also the group whose members share the partitions. Without one, nothing is committed."},
 		{Name: optProperties, Type: connectors.OptString, Prefix: true,
 			Description: "Kafka client properties. Supported: client.id, session.timeout.ms, heartbeat.interval.ms, rebalance.timeout.ms (max.poll.interval.ms), request.timeout.ms, auto.offset.reset (earliest|latest: where 'group-offsets' starts when the group has no committed offset), isolation.level (read_uncommitted|read_committed), fetch.max.bytes, max.partition.fetch.bytes, fetch.max.wait.ms, linger.ms, batch.size, compression.type (none|gzip|snappy|lz4|zstd), acks (all|1|0), retries, delivery.timeout.ms, security.protocol (PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL), ssl.ca.location (PEM file), ssl.endpoint.identification.algorithm ('' disables host name checks), sasl.mechanism (PLAIN|SCRAM-SHA-256|SCRAM-SHA-512), sasl.username, sasl.password, sasl.jaas.config (username=\"..\" password=\"..\" are read from it). Other properties are rejected rather than silently ignored."},
-		{Name: optStartupMode, Type: connectors.OptEnum, Default: modeGroup,
+		{Name: optMode, Type: connectors.OptEnum, Enum: []string{modeAppend, modeUpsert},
+			Description: "Source: append (the default): every record is a row of a stream. upsert: the topic is a keyed table (a reference table, e.g. a compacted topic; the table needs a PRIMARY KEY): a record upserts the row of its key, a record with a null value (a tombstone) deletes it. The key comes from the record key ('key.format'), or from the value's fields when a record has no key. The table is read from the earliest offset by default (see 'scan.startup.mode') and loaded to the end of the topic, as it was when the job started, before the main stream is processed; later records update it live. Records whose key or value cannot be decoded, and tombstones without a key, are counted and dead-lettered."},
+		{Name: optVersionColumn, Type: connectors.OptString,
+			Description: "Upsert mode: a column (physical or metadata, e.g. a version number, an update time or the record offset) whose value orders the updates of one key: an update or delete whose version is lower than the stored one is ignored and counted. The table operator enforces it; unset, the last record read wins."},
+		{Name: optStartupMode, Type: connectors.OptEnum,
 			Enum:        []string{modeEarliest, modeLatest, modeGroup, modeTimestamp, modeSpecific},
-			Description: "Where a source starts reading partitions that the restored checkpoint does not cover (a checkpoint's offsets always win). earliest-offset: the oldest record; latest-offset: only new records; group-offsets: the group's committed offsets, falling back to 'properties.auto.offset.reset' (default earliest) for partitions without one; timestamp: the first record at or after 'scan.startup.timestamp-millis'; specific-offsets: the offsets of 'scan.startup.specific-offsets' (other partitions as group-offsets)."},
+			Description: "Where a source starts reading partitions that the restored checkpoint does not cover (a checkpoint's offsets always win). Default: group-offsets; earliest-offset with 'mode' = 'upsert' (a table is always read whole). earliest-offset: the oldest record; latest-offset: only new records; group-offsets: the group's committed offsets, falling back to 'properties.auto.offset.reset' (default earliest) for partitions without one; timestamp: the first record at or after 'scan.startup.timestamp-millis'; specific-offsets: the offsets of 'scan.startup.specific-offsets' (other partitions as group-offsets)."},
 		{Name: optStartupTimestamp, Type: connectors.OptInt,
 			Description: "Epoch milliseconds to start from when 'scan.startup.mode' = 'timestamp'."},
 		{Name: optStartupOffsets, Type: connectors.OptString,
@@ -97,7 +109,7 @@ func Spec() connectors.Spec {
 		{Name: optIdleTimeout, Type: connectors.OptDuration,
 			Description: "A partition that receives nothing for this long stops holding back the source's watermark (so one quiet partition does not stall event time). Unset: partitions never go idle."},
 		{Name: optKeyFormat, Type: connectors.OptEnum, Enum: []string{"json", "raw"}, Default: "json",
-			Description: "The record key's format when 'key.fields' is set: json (an object of the key fields) or raw (the bytes of a single VARCHAR or BYTES key field)."},
+			Description: "The record key's format when 'key.fields' is set, and in upsert mode, where the key holds the PRIMARY KEY columns: json (an object of the key fields) or raw (the bytes of a single VARCHAR or BYTES key field)."},
 		{Name: optKeyFields, Type: connectors.OptString,
 			Description: "Columns that make the record key, separated by ';'. Sink: the key written (default: no key; records are then spread round-robin). Source: the columns read from the key (with 'value.fields-include' = 'EXCEPT_KEY')."},
 		{Name: optValueFieldsInclude, Type: connectors.OptEnum, Enum: []string{"ALL", "EXCEPT_KEY"}, Default: "ALL",
