@@ -11,6 +11,10 @@ type Automaton struct {
 	class  [256]uint8
 	nclass int
 	dense  []int32 // nstates*nclass, nil in sparse mode
+	// fast is dense with every target premultiplied by nclass and
+	// negated when the target state reports a match (out or dict), so the
+	// scan loop is one table load per byte and one sign test.
+	fast []int32
 	// sparse mode: edges of state s are edges[first[s]:first[s+1]], sorted
 	first []int32
 	edges []edge
@@ -148,6 +152,16 @@ func NewAutomaton(patterns []string) *Automaton {
 	if len(dup) > 0 {
 		a.addDuplicates(dup)
 	}
+	if a.dense != nil && n*a.nclass < 1<<30 {
+		a.fast = make([]int32, len(a.dense))
+		for i, to := range a.dense {
+			v := to * int32(a.nclass)
+			if a.out[to] >= 0 || a.dict[to] >= 0 {
+				v = -v - 1
+			}
+			a.fast[i] = v
+		}
+	}
 	return a
 }
 
@@ -201,6 +215,25 @@ func (a *Automaton) Find(text string, fn func(pid int) bool) {
 // to dst (a pattern occurring twice is appended twice).
 func (a *Automaton) AppendMatches(dst []int32, text string) []int32 {
 	if a.npat == 0 || len(a.first) <= 1 {
+		return dst
+	}
+	if a.fast != nil {
+		fast, class, nc := a.fast, &a.class, int32(a.nclass)
+		s := int32(0) // premultiplied
+		for i := 0; i < len(text); i++ {
+			s = fast[s+int32(class[text[i]])]
+			if s < 0 {
+				s = -s - 1
+				o := s / nc
+				if a.out[o] < 0 {
+					o = a.dict[o]
+				}
+				for o >= 0 {
+					dst = append(dst, a.out[o])
+					o = a.dict[o]
+				}
+			}
+		}
 		return dst
 	}
 	s := int32(0)

@@ -245,7 +245,7 @@ func TestAhoCorasickDifferential(t *testing.T) {
 		}
 		a := NewAutomaton(pats)
 		if round%2 == 1 {
-			a.dense = nil // exercise the sparse walk too
+			a.dense, a.fast = nil, nil // exercise the sparse walk too
 		}
 		for k := 0; k < 20; k++ {
 			text := rs(alpha, rng.Intn(60))
