@@ -372,8 +372,8 @@ func measureCEPState(tb testing.TB, users int) cepState {
 	}
 	s.snapshot = len(snap)
 	snap = nil
-	s.partsActive = len(m.parts)
-	for _, p := range m.parts {
+	s.partsActive = m.numParts()
+	for p := range m.allParts() {
 		if p.m.Pending() {
 			s.pendingActive++
 		}
@@ -382,8 +382,8 @@ func measureCEPState(tb testing.TB, users int) cepState {
 		tb.Fatal(err)
 	}
 	s.inuseAfter, s.liveAfter = heapAfterGC()
-	s.partsAfter = len(m.parts)
-	for _, p := range m.parts {
+	s.partsAfter = m.numParts()
+	for p := range m.allParts() {
 		if p.m.Pending() {
 			s.pendingAfter++
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"sort"
 
@@ -56,7 +57,15 @@ type matchOp struct {
 	maxFwd   int // rows a measure reads after a match (NEXT): its output waits for them
 	argBuf   types.Row
 
-	parts map[string]*matchPart
+	// parts are the partitions by key: the binary encoding of the
+	// PARTITION BY values (partKey), or with a single PARTITION BY column
+	// (strKey) the string itself when the value is a string, and other
+	// values (NULL) by their encoding in odd.
+	parts  map[string]*matchPart
+	odd    map[string]*matchPart
+	strKey bool
+	// batchParts is Process's scratch: the partition of each row
+	batchParts []*matchPart
 	// numbers keeps MATCH_NUMBER() of partitions dropped while idle, when a
 	// measure or condition reads it (else nothing outlives a quiet
 	// partition): a partition that comes back continues its numbering.
@@ -114,7 +123,8 @@ type matchPart struct {
 	dead    bool   // dropped from matchOp.parts (a deadline may still point to it)
 	mStore  cep.Matcher
 
-	key     string
+	key     string // in matchOp.parts, or matchOp.odd if odd
+	odd     bool
 	keyVals []types.Value
 	number  int64 // matches emitted
 	badRow  int   // 1 + the last row whose DEFINE failed (dead-lettered once)
@@ -223,6 +233,8 @@ func (m *matchOp) compile(me *plan.MatchExpr, nIn int) *matchEval {
 func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	m.oc = oc
 	m.parts = map[string]*matchPart{}
+	m.odd = map[string]*matchPart{}
+	m.strKey = len(m.cfg.Partition) == 1
 	m.numbers = map[string]int64{}
 	m.wm = runtime.MinWatermark
 	if w := m.cfg.Within.Microseconds(); w > 0 {
@@ -253,14 +265,76 @@ func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	return nil
 }
 
-// newPart returns a new partition for key, whose values are those of row's
-// PARTITION BY columns: a dropped one reused if there is one.
-func (m *matchOp) newPart(key string, row types.Row) *matchPart {
+// numParts is the number of partitions.
+func (m *matchOp) numParts() int { return len(m.parts) + len(m.odd) }
+
+// allParts are the partitions, in no order.
+func (m *matchOp) allParts() iter.Seq[*matchPart] {
+	return func(yield func(*matchPart) bool) {
+		for _, p := range m.parts {
+			if !yield(p) {
+				return
+			}
+		}
+		for _, p := range m.odd {
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}
+
+// binKey is the binary encoding of the key values kv (in m.keyBuf): the
+// key of m.numbers and the order of the snapshot's partitions.
+func (m *matchOp) binKey(kv []types.Value) []byte {
+	m.keyBuf = m.keyBuf[:0]
+	for _, v := range kv {
+		m.keyBuf = v.AppendBinary(m.keyBuf)
+	}
+	return m.keyBuf
+}
+
+// partOf returns row's partition, new if it has none.
+func (m *matchOp) partOf(row types.Row) *matchPart {
+	if m.strKey {
+		if v := row[m.cfg.Partition[0]]; v.Kind() == types.KindString {
+			k := v.Str() // the row's string: no copy, no encoding
+			p := m.parts[k]
+			if p == nil {
+				p = m.newPart(k, false, row)
+				m.parts[k] = p
+				m.partsPeak = max(m.partsPeak, m.numParts())
+			}
+			return p
+		}
+	}
+	key := m.partKey(row)
+	tbl := m.parts
+	if m.strKey {
+		tbl = m.odd
+	}
+	p := tbl[string(key)] // no allocation for the lookup
+	if p == nil {
+		k := string(key)
+		p = m.newPart(k, m.strKey, row)
+		tbl[k] = p
+		m.partsPeak = max(m.partsPeak, m.numParts())
+	}
+	return p
+}
+
+// newPart returns a new partition for key (in odd if odd), whose values are
+// those of row's PARTITION BY columns: a dropped one reused if there is one.
+func (m *matchOp) newPart(key string, odd bool, row types.Row) *matchPart {
 	var n int64
 	if len(m.numbers) > 0 {
-		if k, ok := m.numbers[key]; ok {
+		nk := key
+		if m.strKey && !odd {
+			nk = string(m.partKey(row))
+		}
+		if k, ok := m.numbers[nk]; ok {
 			// the partition was dropped while quiet: it continues its numbering
-			delete(m.numbers, key)
+			delete(m.numbers, nk)
 			n = k
 		}
 	}
@@ -269,14 +343,14 @@ func (m *matchOp) newPart(key string, row types.Row) *matchPart {
 		m.free[k-1] = nil
 		m.free = m.free[:k-1]
 		// its matcher and evaluator point to p: they stay
-		p.key, p.tracked, p.number, p.dead = key, -1, n, false
+		p.key, p.odd, p.tracked, p.number, p.dead = key, odd, -1, n, false
 		for _, c := range m.cfg.Partition {
 			p.keyVals = append(p.keyVals, row[c])
 		}
 		p.m.Reset(0, n)
 		return p
 	}
-	p := &matchPart{key: key, tracked: -1, number: n}
+	p := &matchPart{key: key, odd: odd, tracked: -1, number: n}
 	for _, c := range m.cfg.Partition {
 		p.keyVals = append(p.keyVals, row[c])
 	}
@@ -290,10 +364,14 @@ func (m *matchOp) newPart(key string, row types.Row) *matchPart {
 // dropPart forgets the empty partition p (which a deadline may still point
 // to: its gen tells) and keeps it for reuse if the free list has room.
 func (m *matchOp) dropPart(p *matchPart) {
-	delete(m.parts, p.key)
+	if p.odd {
+		delete(m.odd, p.key)
+	} else {
+		delete(m.parts, p.key)
+	}
 	p.dead = true
 	p.gen++
-	if len(m.free) >= maxFreeParts || len(m.free) >= len(m.parts) {
+	if len(m.free) >= maxFreeParts || len(m.free) >= m.numParts() {
 		// a deadline may hold p a while: not its matcher's memory
 		p.m, p.ev = nil, nil
 		p.mStore, p.evStore = cep.Matcher{}, partEvaluator{}
@@ -340,33 +418,52 @@ func (m *matchOp) partKey(row types.Row) []byte {
 
 func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runtime.Emitter) error {
 	m.ctx = ctx
+	// first the partition of every row, then the rows into their
+	// partitions, loaded a few at a time ahead: with many partitions both
+	// are cache misses, which overlap when the loads are independent
+	parts := m.batchParts[:0]
 	for _, row := range b.Rows {
 		tv := row[m.cfg.TimeCol]
 		if tv.IsNull() {
 			m.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: m.oc.Operator, Value: rowJSON(row),
 				Err: errors.New("MATCH_RECOGNIZE: the row's event time is NULL")})
+			parts = append(parts, nil)
 			continue
 		}
-		ts := tv.Micros()
-		if ts <= m.wm {
+		if ts := tv.Micros(); ts <= m.wm {
 			m.late.Inc()
 			m.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: m.oc.Operator, Value: rowJSON(row),
 				Err: fmt.Errorf("MATCH_RECOGNIZE: late row: event time %s is not after the watermark %s",
 					types.NewTimestampLTZ(ts), types.NewTimestampLTZ(m.wm))})
+			parts = append(parts, nil)
 			continue
 		}
-		key := m.partKey(row)
-		p := m.parts[string(key)] // no allocation for the lookup
-		if p == nil {
-			k := string(key)
-			p = m.newPart(k, row)
-			m.parts[k] = p
-			m.partsPeak = max(m.partsPeak, len(m.parts))
+		parts = append(parts, m.partOf(row))
+	}
+	for i, row := range b.Rows {
+		if i%prefetchChunk == 0 {
+			s := 0
+			for _, p := range parts[i:min(i+prefetchChunk, len(parts))] {
+				if p != nil {
+					s += len(p.buf) + p.nrel + int(p.dirtyTs)
+				}
+			}
+			m.sink += s
 		}
+		p := parts[i]
+		if p == nil {
+			continue
+		}
+		ts := row[m.cfg.TimeCol].Micros()
 		p.insertPending(pendingRow{ts: ts, row: row}, m.cfg.OrderKeys)
 		m.markDirty(p, ts)
 	}
-	m.partitions.Set(float64(len(m.parts)))
+	clear(parts)
+	m.batchParts = parts[:0]
+	if cap(parts) > 4096 {
+		m.batchParts = nil
+	}
+	m.partitions.Set(float64(m.numParts()))
 	return m.flush(ctx, out)
 }
 
@@ -433,7 +530,7 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 		m.deadlines.due = shrink(m.deadlines.due)
 	}
 	if wm == runtime.MaxWatermark {
-		for _, p := range m.parts {
+		for p := range m.allParts() {
 			m.touch(p)
 			ms, err := p.m.Finish()
 			if err != nil {
@@ -451,15 +548,19 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 		if p.empty() && !p.m.Pending() && len(p.waiting) == 0 {
 			if m.useNumbers {
 				if _, n := p.m.State(); n > 0 {
-					m.numbers[p.key] = n
+					k := p.key
+					if m.strKey && !p.odd {
+						k = string(m.binKey(p.keyVals))
+					}
+					m.numbers[k] = n
 				}
 			}
 			m.dropPart(p)
 		}
 	}
-	if len(m.free) > len(m.parts) {
+	if len(m.free) > m.numParts() {
 		// no more spare partitions than live ones
-		n := len(m.parts)
+		n := m.numParts()
 		clear(m.free[n:])
 		m.free = m.free[:n]
 		if n == 0 {
@@ -472,16 +573,20 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 	} else {
 		m.touched = m.touched[:0]
 	}
-	if m.partsPeak >= 4096 && len(m.parts) <= m.partsPeak/4 {
+	if m.partsPeak >= 4096 && m.numParts() <= m.partsPeak/4 {
 		// a map keeps its peak size: rebuild it, so that a burst of
 		// partitions that went quiet gives its memory back
 		parts := make(map[string]*matchPart, len(m.parts))
 		for k, p := range m.parts {
 			parts[k] = p
 		}
-		m.parts, m.partsPeak = parts, len(parts)
+		odd := make(map[string]*matchPart, len(m.odd))
+		for k, p := range m.odd {
+			odd[k] = p
+		}
+		m.parts, m.odd, m.partsPeak = parts, odd, m.numParts()
 	}
-	m.partitions.Set(float64(len(m.parts)))
+	m.partitions.Set(float64(m.numParts()))
 	return m.flush(ctx, out)
 }
 
@@ -1016,14 +1121,23 @@ const matchStateVersion = 3
 func (m *matchOp) Snapshot(_ context.Context, _ int64) ([]byte, error) {
 	b := []byte{matchStateVersion}
 	b = binary.AppendVarint(b, m.wm)
-	b = binary.AppendUvarint(b, uint64(len(m.parts)))
-	keys := make([]string, 0, len(m.parts))
-	for k := range m.parts {
-		keys = append(keys, k)
+	b = binary.AppendUvarint(b, uint64(m.numParts()))
+	// in the order of their keys' binary encoding
+	type keyed struct {
+		k string
+		p *matchPart
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		p := m.parts[k]
+	parts := make([]keyed, 0, m.numParts())
+	for p := range m.allParts() {
+		k := p.key
+		if m.strKey && !p.odd {
+			k = string(m.binKey(p.keyVals))
+		}
+		parts = append(parts, keyed{k, p})
+	}
+	sort.Slice(parts, func(i, j int) bool { return parts[i].k < parts[j].k })
+	for _, kp := range parts {
+		p := kp.p
 		b = types.AppendRowBinary(b, p.keyVals)
 		start, number := p.m.State()
 		b = binary.AppendVarint(b, int64(p.base))
@@ -1110,13 +1224,11 @@ func (m *matchOp) Restore(_ context.Context, state []byte) error {
 		b = rest
 		base, start, number, emitted := int(varint()), int(varint()), varint(), varint()
 		p := &matchPart{keyVals: kv, tracked: -1, base: base, number: emitted}
-		m.keyBuf = m.keyBuf[:0]
-		for _, v := range kv {
-			m.keyBuf = v.AppendBinary(m.keyBuf)
-		}
-		p.key = string(m.keyBuf)
-		if len(m.cfg.Partition) == 0 {
-			p.key = ""
+		switch {
+		case m.strKey && len(kv) == 1 && kv[0].Kind() == types.KindString:
+			p.key = kv[0].Str()
+		default:
+			p.key, p.odd = string(m.binKey(kv)), m.strKey
 		}
 		nr := uvarint()
 		for k := uint64(0); k < nr; k++ {
@@ -1171,8 +1283,12 @@ func (m *matchOp) Restore(_ context.Context, state []byte) error {
 			}
 		}
 		m.track(p)
-		m.parts[p.key] = p
-		m.partsPeak = max(m.partsPeak, len(m.parts))
+		if p.odd {
+			m.odd[p.key] = p
+		} else {
+			m.parts[p.key] = p
+		}
+		m.partsPeak = max(m.partsPeak, m.numParts())
 		m.touch(p) // dropped at the next watermark if it holds nothing
 		if p.nrel < len(p.buf) {
 			m.markDirty(p, p.buf[p.nrel].ts)
