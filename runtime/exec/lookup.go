@@ -51,14 +51,17 @@ type lookupOp struct {
 	seq    uint64
 	warnAt int
 
-	keyVals   []types.Value
-	outerStrs []string
-	outerNull []bool
-	cands     []types.Row
-	comb      types.Row
-	out       []types.Row
-	slab      []types.Value
-	innerErrs int
+	keyVals []types.Value
+	// uniqueKeys: the equalities cover the table's primary key (at most
+	// one row per key: the lookup path beats every other)
+	uniqueKeys bool
+	outerStrs  []string
+	outerNull  []bool
+	cands      []types.Row
+	comb       types.Row
+	out        []types.Row
+	slab       []types.Value
+	innerErrs  int
 
 	// uncorrelated results, per table version and read time
 	cacheOK   bool
@@ -145,7 +148,12 @@ func (o *lookupOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	}
 	o.outerStrs = make([]string, len(cfg.Contains))
 	o.outerNull = make([]bool, len(cfg.Contains))
-	if len(cfg.LeftKeys) == 0 && len(cfg.Contains) > 0 {
+	// The most selective access path: a primary-key lookup, else the text
+	// index (equalities on other columns, like action = 'block', split a
+	// table into a few large groups; a contains condition picks the few
+	// rows whose word occurs), else a secondary index, else a scan.
+	o.uniqueKeys = len(cfg.LeftKeys) > 0 && coversKey(cfg.TableKeys, cfg.Table.Key)
+	if !o.uniqueKeys && len(cfg.Contains) > 0 {
 		inner := cfg.Contains[0].Inner.Compile()
 		o.text = o.tbl.NewTextIndex(func(r types.Row) (string, bool) {
 			v, err := inner(r)
@@ -461,26 +469,28 @@ func (o *lookupOp) candidates(left types.Row, at int64) ([]types.Row, error) {
 		o.outerNull[i] = !o.outerNull[i]
 	}
 	firstResidual := 0
-	switch {
-	case len(o.leftKeys) > 0:
-		for i, ev := range o.leftKeys {
-			v, err := ev(left)
-			if err != nil {
-				return nil, fmt.Errorf("key: %w", err)
-			}
-			o.keyVals[i] = v
+	for i, ev := range o.leftKeys {
+		v, err := ev(left)
+		if err != nil {
+			return nil, fmt.Errorf("key: %w", err)
 		}
-		c = o.tbl.AppendLookup(c, o.cfg.TableKeys, o.keyVals, at)
+		o.keyVals[i] = v
+	}
+	keyResidual := false
+	switch {
 	case o.text != nil:
 		firstResidual = 1
+		keyResidual = len(o.leftKeys) > 0
 		if !o.outerNull[0] {
 			c = o.text.AppendMatch(c, o.outerStrs[0], at)
 		}
+	case len(o.leftKeys) > 0:
+		c = o.tbl.AppendLookup(c, o.cfg.TableKeys, o.keyVals, at)
 	default:
 		c = o.tbl.AppendScan(c, at)
 	}
 	o.cands = c
-	if len(c) == 0 || (firstResidual == len(o.inners) && o.cond == nil) {
+	if len(c) == 0 || (firstResidual == len(o.inners) && o.cond == nil && !keyResidual) {
 		return c, nil
 	}
 	copy(o.comb, left)
@@ -488,6 +498,14 @@ func (o *lookupOp) candidates(left types.Row, at int64) ([]types.Row, error) {
 	for _, tr := range c {
 		o.evaluations++
 		ok := true
+		if keyResidual {
+			for i, col := range o.cfg.TableKeys {
+				if o.keyVals[i].IsNull() || tr[col].IsNull() || !types.Equal(tr[col], o.keyVals[i]) {
+					ok = false
+					break
+				}
+			}
+		}
 		for i := firstResidual; i < len(o.inners) && ok; i++ {
 			if o.outerNull[i] {
 				ok = false
@@ -838,4 +856,24 @@ func (o *lookupOp) Restore(_ context.Context, state []byte) error {
 	o.m.Rows.Set(float64(o.tbl.Len()))
 	o.m.Held.Set(float64(len(o.held) + len(o.pend)))
 	return nil
+}
+
+// coversKey reports whether cols is the primary key key in some order.
+func coversKey(cols, key []int) bool {
+	if len(cols) != len(key) || len(key) == 0 {
+		return false
+	}
+	for _, k := range key {
+		found := false
+		for _, c := range cols {
+			if c == k {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
