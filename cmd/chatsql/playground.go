@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -26,9 +27,23 @@ const (
 	topicOutput     = "processing_fanout"
 	topicDeadLetter = "chat_dead_letter"
 	topicAlerts     = "chat_alerts" // the alerts of queries/cep_*.sql
+	// queries/rules_*.sql: the live reference tables and their outputs
+	topicModerationRules = "moderation_rules"
 )
 
-var playgroundTopics = []string{topicInput, topicOutput, topicDeadLetter, topicAlerts}
+var playgroundTopics = []string{topicInput, topicOutput, topicDeadLetter, topicAlerts,
+	topicModerationRules, "user_permissions", "translation_models", "feature_flags",
+	"moderated_messages", "permitted_messages"}
+
+// playgroundRules are moderation_rules records (key = the word) published
+// when a playground starts with an empty moderation_rules topic, so that
+// queries/rules_moderation.sql has something to do on generated traffic
+// (the words are among the generator's frequent phrases).
+var playgroundRules = [][2]string{
+	{"lmao", `{"word":"lmao","action":"mask"}`},
+	{"omg", `{"word":"omg","action":"flag"}`},
+	{"brb", `{"word":"brb","action":"block"}`},
+}
 
 // playgroundSourceDDL is queries/chat_pipeline.sql's source, read from the
 // beginning so that `SELECT * FROM chat_messages;` shows data at once.
@@ -81,6 +96,9 @@ func playgroundCommand(o *options, log *logger, stdin *os.File, stdout, stderr i
 		return exitRuntime
 	}
 	defer cluster.Close()
+	if err := seedRules(addr); err != nil {
+		log.Logf("playground: could not publish the example moderation rules: %v", err)
+	}
 
 	ctx, stopGen := context.WithCancel(context.Background())
 	var gen sync.WaitGroup
@@ -247,4 +265,30 @@ func generate(ctx context.Context, brokers, topic string, rate float64, src chat
 			}
 		}
 	}
+}
+
+// seedRules publishes playgroundRules to moderation_rules unless the topic
+// already holds records (a restarted playground keeps what users changed).
+func seedRules(addr string) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topicModerationRules)
+	if err != nil {
+		return err
+	}
+	nonEmpty := false
+	ends.Each(func(o kadm.ListedOffset) { nonEmpty = nonEmpty || o.Offset > 0 })
+	if nonEmpty {
+		return nil
+	}
+	recs := make([]*kgo.Record, len(playgroundRules))
+	for i, r := range playgroundRules {
+		recs[i] = &kgo.Record{Topic: topicModerationRules, Key: []byte(r[0]), Value: []byte(r[1])}
+	}
+	return cl.ProduceSync(ctx, recs...).FirstErr()
 }
