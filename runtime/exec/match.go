@@ -1,12 +1,14 @@
 package exec
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/chatsql/chatsql/planner/expr"
@@ -515,9 +517,18 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 	clear(m.dirty[len(kept):])
 	m.dirty = shrink(kept)
 	if m.cfg.Within > 0 {
-		m.deadlines.advance(wm)
-		for len(m.deadlines.due) > 0 {
-			d := m.deadlines.due.pop()
+		w := &m.deadlines
+		w.advance(wm)
+		pf := w.ri
+		for {
+			if w.ri >= pf && w.ri < len(w.ready) {
+				pf = min(w.ri+prefetchChunk, len(w.ready))
+				m.prefetchDeadlines(w.ready[w.ri:pf])
+			}
+			d, ok := w.next()
+			if !ok {
+				break
+			}
 			p := d.p
 			if p.dead || p.gen != d.gen || p.tracked != d.start || !p.m.Pending() {
 				continue
@@ -527,7 +538,9 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 			}
 			m.touch(p)
 		}
-		m.deadlines.due = shrink(m.deadlines.due)
+		w.due = shrink(w.due)
+		clear(w.ready)
+		w.ready, w.ri = shrink(w.ready[:0]), 0
 	}
 	if wm == runtime.MaxWatermark {
 		for p := range m.allParts() {
@@ -542,7 +555,10 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 	}
 	// only a partition whose state this watermark changed can have become
 	// empty: drop those that did
-	for _, p := range m.touched {
+	for i, p := range m.touched {
+		if i%prefetchChunk == 0 {
+			m.prefetchKeys(m.touched[i:min(i+prefetchChunk, len(m.touched))])
+		}
 		p.touched = false
 		m.trim(p)
 		if p.empty() && !p.m.Pending() && len(p.waiting) == 0 {
@@ -619,6 +635,37 @@ func (m *matchOp) prefetchDirty(ds []dirtyEntry, wm int64) {
 					s++
 				}
 			}
+		}
+	}
+	m.sink += s
+}
+
+// prefetchDeadlines is prefetchDirty for the partitions of due deadlines:
+// their fields, their matcher's and the time of their oldest row.
+func (m *matchOp) prefetchDeadlines(ds []deadline) {
+	s := 0
+	for _, d := range ds {
+		p := d.p
+		s += p.tracked + p.head + len(p.buf) + p.m.Oldest()
+	}
+	for _, d := range ds {
+		if p := d.p; p.head < len(p.buf) {
+			s += int(p.buf[p.head].ts)
+		}
+	}
+	m.sink += s
+}
+
+// prefetchKeys is prefetchDirty for the keys of partitions that may be
+// dropped (a map delete hashes and compares them).
+func (m *matchOp) prefetchKeys(ps []*matchPart) {
+	s := 0
+	for _, p := range ps {
+		s += len(p.key)
+	}
+	for _, p := range ps {
+		if len(p.key) > 0 {
+			s += int(p.key[0]) + int(p.key[len(p.key)-1])
 		}
 	}
 	m.sink += s
@@ -1332,7 +1379,26 @@ type deadlineWheel struct {
 	buckets [][]deadline // the bucket of time t is floor(t/width) mod len
 	slot    int64        // floor(wm/width) at the last advance: buckets of earlier slots are empty
 	started bool
-	due     deadlineHeap
+	// ready are the deadlines an advance passed, in time order, ready[ri:]
+	// not yet expired; due those pushed at or before the watermark since
+	// (next takes the earliest of both)
+	ready []deadline
+	ri    int
+	due   deadlineHeap
+}
+
+// next takes the earliest deadline of ready and due.
+func (w *deadlineWheel) next() (deadline, bool) {
+	if len(w.due) > 0 && (w.ri >= len(w.ready) || w.due[0].at < w.ready[w.ri].at) {
+		return w.due.pop(), true
+	}
+	if w.ri < len(w.ready) {
+		d := w.ready[w.ri]
+		w.ready[w.ri] = deadline{}
+		w.ri++
+		return d, true
+	}
+	return deadline{}, false
 }
 
 // wheelBuckets is the number of buckets a WITHIN interval spans.
@@ -1387,8 +1453,16 @@ func (w *deadlineWheel) grow(n int64) {
 	}
 }
 
-// advance moves the deadlines at or before wm to due.
+// advance moves the deadlines at or before wm to ready, in time order.
 func (w *deadlineWheel) advance(wm int64) {
+	if w.ri > 0 {
+		n := copy(w.ready, w.ready[w.ri:])
+		clear(w.ready[n:])
+		w.ready, w.ri = w.ready[:n], 0
+	}
+	defer func() {
+		slices.SortFunc(w.ready, func(a, b deadline) int { return cmp.Compare(a.at, b.at) })
+	}()
 	ns := floorDiv(wm, w.width)
 	if !w.started {
 		w.started, w.slot = true, ns
@@ -1413,7 +1487,7 @@ func (w *deadlineWheel) advance(wm int64) {
 		kept := b[:0]
 		for _, d := range b {
 			if d.at <= wm {
-				w.due.push(d)
+				w.ready = append(w.ready, d)
 			} else {
 				kept = append(kept, d)
 			}
