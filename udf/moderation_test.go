@@ -1,6 +1,7 @@
 package udf
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chatsql/chatsql/runtime/types"
@@ -64,6 +65,24 @@ func BenchmarkMaskWords(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := eval(args); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestIsLowerMatchesToLower: LOWER's no-copy shortcut agrees with
+// strings.ToLower on mixed text (ASCII, accents, emoji, invalid UTF-8).
+func TestIsLowerMatchesToLower(t *testing.T) {
+	pieces := []string{"a", "Z", "é", "É", "😂", "ß", "İ", "σ", "Σ", "\xff", " ", "ǅ", "1"}
+	rng := uint64(1)
+	for i := 0; i < 20000; i++ {
+		var b []byte
+		for k := 0; k < 6; k++ {
+			rng = rng*6364136223846793005 + 1442695040888963407
+			b = append(b, pieces[(rng>>33)%uint64(len(pieces))]...)
+		}
+		s := string(b)
+		if got, want := isLower(s), strings.ToLower(s) == s; got != want {
+			t.Fatalf("isLower(%q) = %v, strings.ToLower says %v", s, got, want)
 		}
 	}
 }

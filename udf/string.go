@@ -98,6 +98,11 @@ func init() {
 			}, cText)},
 		def{names: []string{"LOWER", "LCASE"}, sig: "LOWER(str) -> VARCHAR", doc: "str in lower case.",
 			bind: fixed(1, 1, types.String, func(a []types.Value) (types.Value, error) {
+				if a[0].Kind() == types.KindString {
+					if s := a[0].Str(); isLower(s) {
+						return a[0], nil // nothing to change: no copy
+					}
+				}
 				return str(strings.ToLower(text(a[0]))), nil
 			}, cText)},
 		def{names: []string{"UPPER", "UCASE"}, sig: "UPPER(str) -> VARCHAR", doc: "str in upper case.",
@@ -706,4 +711,27 @@ func bindQuote(name string, args []Arg) (types.Type, EvalFunc, error) {
 		b.WriteByte('\'')
 		return str(b.String()), nil
 	}, nil
+}
+
+// isLower reports whether strings.ToLower(s) == s, without allocating: the
+// common case for chat text, whose non-ASCII part is mostly emoji and
+// lower-case letters (strings.ToLower copies any string with a non-ASCII
+// byte).
+func isLower(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || unicode.ToLower(r) != r {
+			return false
+		}
+		i += n
+	}
+	return true
 }
