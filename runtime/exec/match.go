@@ -617,8 +617,7 @@ const prefetchChunk = 8
 func (m *matchOp) prefetchDirty(ds []dirtyEntry, wm int64) {
 	s := 0
 	for _, e := range ds {
-		if e.ts <= wm {
-			p := e.p
+		if p := e.p; e.ts <= wm && p.m != nil {
 			s += p.nrel + len(p.waiting) + p.m.Oldest() + int(p.m.Dropped())
 		}
 	}
@@ -645,8 +644,9 @@ func (m *matchOp) prefetchDirty(ds []dirtyEntry, wm int64) {
 func (m *matchOp) prefetchDeadlines(ds []deadline) {
 	s := 0
 	for _, d := range ds {
-		p := d.p
-		s += p.tracked + p.head + len(p.buf) + p.m.Oldest()
+		if p := d.p; p.m != nil { // (nil: dropped, not kept for reuse)
+			s += p.tracked + p.head + len(p.buf) + p.m.Oldest()
+		}
 	}
 	for _, d := range ds {
 		if p := d.p; p.head < len(p.buf) {
