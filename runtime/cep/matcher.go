@@ -299,6 +299,19 @@ func (m *Matcher) Oldest() int {
 	return m.nextStart
 }
 
+// Touch reads the fields that Push, Expire and Oldest read first and
+// returns a number made of them, to be discarded. An operator with many
+// partitions, whose matchers are mostly not in the CPU's caches, calls it
+// for several matchers before it uses them: the loads do not depend on one
+// another, so their cache misses overlap.
+func (m *Matcher) Touch() int {
+	n := m.first + m.nextStart + m.start + len(m.chain) + len(m.out) + int(m.dropped) + int(m.opt.Skip)
+	if m.opt.DiscardTimedOut {
+		n++
+	}
+	return n
+}
+
 // Dropped is the number of threads dropped by the MaxThreads cap.
 func (m *Matcher) Dropped() int64 { return m.dropped }
 

@@ -618,7 +618,7 @@ func (m *matchOp) prefetchDirty(ds []dirtyEntry, wm int64) {
 	s := 0
 	for _, e := range ds {
 		if p := e.p; e.ts <= wm && p.m != nil {
-			s += p.nrel + len(p.waiting) + p.m.Oldest() + int(p.m.Dropped())
+			s += p.nrel + len(p.waiting) + p.m.Touch()
 		}
 	}
 	for _, e := range ds {
@@ -645,7 +645,7 @@ func (m *matchOp) prefetchDeadlines(ds []deadline) {
 	s := 0
 	for _, d := range ds {
 		if p := d.p; p.m != nil { // (nil: dropped, not kept for reuse)
-			s += p.tracked + p.head + len(p.buf) + p.m.Oldest()
+			s += p.tracked + p.head + len(p.buf) + p.m.Touch()
 		}
 	}
 	for _, d := range ds {
