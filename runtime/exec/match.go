@@ -539,8 +539,7 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 			m.touch(p)
 		}
 		w.due = shrink(w.due)
-		clear(w.ready)
-		w.ready, w.ri = shrink(w.ready[:0]), 0
+		w.release()
 	}
 	if wm == runtime.MaxWatermark {
 		for p := range m.allParts() {
@@ -1385,6 +1384,7 @@ type deadlineWheel struct {
 	ready []deadline
 	ri    int
 	due   deadlineHeap
+	spare [][]deadline // emptied buckets' arrays, for buckets that fill
 }
 
 // next takes the earliest deadline of ready and due.
@@ -1428,7 +1428,14 @@ func (w *deadlineWheel) push(d deadline, wm int64) {
 	if i < 0 {
 		i += int64(len(w.buckets))
 	}
-	w.buckets[i] = append(w.buckets[i], d)
+	b := w.buckets[i]
+	if cap(b) == 0 && len(w.spare) > 0 {
+		// an emptied bucket's array: buckets fill and empty in turn
+		b = w.spare[len(w.spare)-1]
+		w.spare[len(w.spare)-1] = nil
+		w.spare = w.spare[:len(w.spare)-1]
+	}
+	w.buckets[i] = append(b, d)
 }
 
 // init sets the bucket width from the WITHIN interval.
@@ -1493,12 +1500,30 @@ func (w *deadlineWheel) advance(wm int64) {
 			}
 		}
 		clear(b[len(kept):])
-		if len(kept) == 0 && cap(kept) > 256 {
-			kept = nil // a burst's bucket: not kept for ever
+		if len(kept) == 0 && cap(kept) > 0 {
+			// for a bucket that fills next; a few at most, so that a
+			// burst's buckets are not kept for ever
+			if len(w.spare) < maxSpareBuckets && cap(kept) <= 4096 {
+				w.spare = append(w.spare, kept)
+			}
+			kept = nil
 		}
 		w.buckets[i] = shrink(kept)
 	}
 	w.slot = max(w.slot, ns)
+}
+
+// maxSpareBuckets bounds deadlineWheel.spare.
+const maxSpareBuckets = 4
+
+// release forgets the deadlines that next took (ready[:ri]), keeping the
+// array unless a burst made it large.
+func (w *deadlineWheel) release() {
+	clear(w.ready)
+	w.ready, w.ri = w.ready[:0], 0
+	if cap(w.ready) > 4096 {
+		w.ready = nil
+	}
 }
 
 // deadlineHeap is a min-heap by time, typed (container/heap would box
