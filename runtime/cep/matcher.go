@@ -110,6 +110,7 @@ type Matcher struct {
 	prog        *Program
 	ev          Evaluator
 	err         error   // sticky: an evaluator or SKIP error ends the partition
+	optErr      error   // what is wrong with the options, if anything
 	chain       []int32 // the program's chain (nil: run the VM): see stepChain
 	first, last int     // rows pushed so far: first..last (last < first: none)
 	nextStart   int     // where the next attempt starts
@@ -134,7 +135,6 @@ type Matcher struct {
 	maxThreads int
 	cur        []thread // live threads, most preferred first, all at label instructions
 	acc        *hnode   // the accepted match, less preferred than every live thread
-	optErr     error    // what is wrong with the options, if anything
 	root       *hnode
 	slab       nodeSlab
 
@@ -254,7 +254,11 @@ func (m *Matcher) Reset(nextStart int, number int64) {
 	m.dropped, m.timedOut = 0, 0
 	m.active, m.start, m.pos = false, 0, 0
 	m.acc, m.accepted, m.accDepth = nil, false, 0
-	m.cview = chainView{}
+	m.out = nil
+	if m.chain != nil {
+		// no threads, histories or VM scratch (cview is set before each use)
+		return
+	}
 	// stamp goes on rising: the seen and defStamp entries stay stale
 	if cap(m.cur) > 64 {
 		m.cur, m.next = nil, nil
@@ -270,7 +274,6 @@ func (m *Matcher) Reset(nextStart int, number int64) {
 	}
 	m.seenMap = nil
 	clear(m.seenHist)
-	m.out = nil
 }
 
 // State is the snapshot of the matcher: the start of the attempt in progress
@@ -620,11 +623,15 @@ func (m *Matcher) visit(pc int32, h *hnode) bool {
 func (m *Matcher) resolve() {
 	s := m.start
 	m.active = false
-	clear(m.cur)
-	clear(m.next[:cap(m.next)])
-	m.cur = m.cur[:0]
+	if m.chain == nil { // (a chain has no threads or histories)
+		clear(m.cur)
+		clear(m.next[:cap(m.next)])
+		m.cur = m.cur[:0]
+	}
 	if !m.accepted {
-		m.slab.reset()
+		if m.chain == nil {
+			m.slab.reset()
+		}
 		m.nextStart = s + 1
 		return
 	}
@@ -652,8 +659,10 @@ func (m *Matcher) resolve() {
 // timeout ends the attempt in progress because its WITHIN window closed.
 func (m *Matcher) timeout() {
 	if m.accepted {
-		clear(m.cur)
-		m.cur = m.cur[:0]
+		if m.chain == nil {
+			clear(m.cur)
+			m.cur = m.cur[:0]
+		}
 		m.resolve()
 		return
 	}

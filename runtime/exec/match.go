@@ -660,7 +660,7 @@ func (m *matchOp) prefetchDeadlines(ds []deadline) {
 func (m *matchOp) prefetchKeys(ps []*matchPart) {
 	s := 0
 	for _, p := range ps {
-		s += len(p.key)
+		s += len(p.key) + p.nrel + p.m.Touch()
 	}
 	for _, p := range ps {
 		if len(p.key) > 0 {
