@@ -1,6 +1,7 @@
 package cep
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -201,4 +202,30 @@ func (e *errAt) Define(v, row int, t Thread) (bool, error) {
 		return false, fmt.Errorf("bad row %d", row)
 	}
 	return e.ev.Define(v, row, t)
+}
+
+type windowOf func(start, row int) bool
+
+func (w windowOf) InWindow(start, row int) bool { return w(start, row) }
+
+// TestWindowOption: Options.Window is Options.Within as an interface (the
+// same matches), and setting both is an error.
+func TestWindowOption(t *testing.T) {
+	times := []int{0, 1, 2, 6, 7, 8, 9, 20, 21}
+	in := func(start, row int) bool { return times[row]-times[start] <= 3 }
+	for _, pattern := range []string{"A{2,}", "A B* C"} {
+		p := mustCompile(t, pattern)
+		ev := &testEval{names: p.names}
+		want, err := run(p, ev, Options{Within: in}, len(times))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := run(p, ev, Options{Window: windowOf(in)}, len(times))
+		if err != nil || !equalStrings(format(p, got), format(p, want)) {
+			t.Errorf("PATTERN (%s): Window gives %q %v, Within %q", pattern, format(p, got), err, format(p, want))
+		}
+		if _, err := run(p, ev, Options{Within: in, Window: windowOf(in)}, 1); !errors.Is(err, ErrBadOptions) {
+			t.Errorf("PATTERN (%s): Within and Window: %v, want ErrBadOptions", pattern, err)
+		}
+	}
 }

@@ -67,12 +67,28 @@ type Options struct {
 	// outside its window ends there as Expire ends it. Expire handles a
 	// window that closes while no row arrives.
 	Within func(start, row int) bool
+	// Window is Within as an interface, for a caller whose window test is a
+	// method of a struct it has anyway (a closure is an allocation of its
+	// own, and with many partitions a cache miss of its own on every row).
+	// At most one of Within and Window may be set.
+	Window Window
 	// DiscardTimedOut drops the partial matches that a WITHIN window ends
 	// instead of returning them as TimedOut matches (whose Labels cost an
 	// allocation each): for a caller that would throw them away. They are
 	// still counted (TakeTimedOut).
 	DiscardTimedOut bool
 }
+
+// Window reports whether row lies in the WITHIN window of a match that
+// starts at start: see Options.Within.
+type Window interface {
+	InWindow(start, row int) bool
+}
+
+// windowFunc is Options.Within as a Window.
+type windowFunc func(start, row int) bool
+
+func (f windowFunc) InWindow(start, row int) bool { return f(start, row) }
 
 // Errors of the Matcher; test with errors.Is. The messages of the two SKIP
 // errors are Trino's.
@@ -112,6 +128,7 @@ type Matcher struct {
 	err         error   // sticky: an evaluator or SKIP error ends the partition
 	optErr      error   // what is wrong with the options, if anything
 	chain       []int32 // the program's chain (nil: run the VM): see stepChain
+	window      Window  // Options.Window, or Options.Within
 	first, last int     // rows pushed so far: first..last (last < first: none)
 	nextStart   int     // where the next attempt starts
 
@@ -130,6 +147,7 @@ type Matcher struct {
 	dropped  int64
 	timedOut int64 // partial matches ended by WITHIN since TakeTimedOut
 	out      []Match
+	cview    chainView // the Thread of a chain's Define call
 	opt      Options
 
 	maxThreads int
@@ -139,7 +157,6 @@ type Matcher struct {
 	slab       nodeSlab
 
 	// scratch
-	cview        chainView
 	next         []thread
 	stack        []int32
 	view         threadView
@@ -198,6 +215,10 @@ func (m *Matcher) Init(p *Program, ev Evaluator, o Options, nextStart int, numbe
 	if hf, ok := ev.(HistoryFree); ok && hf.HistoryFree() {
 		m.historyFree = true
 	}
+	m.window = o.Window
+	if o.Within != nil {
+		m.window = windowFunc(o.Within)
+	}
 	m.chain = p.chain
 	if m.chain == nil {
 		m.initVM()
@@ -230,6 +251,8 @@ func (m *Matcher) validate(nextStart int) error {
 		err = fmt.Errorf("%w: SKIP %s needs a variable", ErrBadOptions, o.Skip)
 	case nextStart < 0:
 		err = fmt.Errorf("%w: negative start row %d", ErrBadOptions, nextStart)
+	case o.Within != nil && o.Window != nil:
+		err = fmt.Errorf("%w: both Within and Window are set", ErrBadOptions)
 	}
 	for _, v := range o.SkipVars {
 		if v < 0 || v >= len(m.prog.names) {
@@ -411,7 +434,7 @@ func (m *Matcher) run(final bool) {
 			}
 			m.begin(m.nextStart)
 		case m.pos <= m.last:
-			if m.opt.Within != nil && !m.opt.Within(m.start, m.pos) {
+			if m.window != nil && !m.window.InWindow(m.start, m.pos) {
 				m.timeout()
 			} else {
 				m.step(m.pos)

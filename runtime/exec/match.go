@@ -92,6 +92,7 @@ type matchOp struct {
 	keyBuf    []byte
 	defView   matchView   // the view of the DEFINE being evaluated
 	sink      int         // what prefetchDirty read
+	withinUs  int64       // WITHIN, µs (0: none)
 	carry     []types.Row // output produced while restoring, emitted next time
 
 	late, dropped, matches, empty, timedOut prometheus.Counter
@@ -110,6 +111,7 @@ type matchPart struct {
 	// indices base..next-1, and buf[nrel:] the rows waiting for the
 	// watermark, in time order (and the further ORDER BY keys), equal rows
 	// in arrival order. One array: a visit touches one.
+	evStore partEvaluator // the matcher's Evaluator and Window (ev)
 	buf     []pendingRow
 	head    int
 	nrel    int
@@ -131,7 +133,6 @@ type matchPart struct {
 	number  int64 // matches emitted
 	badRow  int   // 1 + the last row whose DEFINE failed (dead-lettered once)
 	ev      *partEvaluator
-	evStore partEvaluator
 }
 
 // pending are the rows of p waiting for the watermark.
@@ -241,6 +242,7 @@ func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	m.wm = runtime.MinWatermark
 	if w := m.cfg.Within.Microseconds(); w > 0 {
 		m.deadlines.init(w)
+		m.withinUs = w
 	}
 	m.nIn = m.cfg.InputWidth // the slots of every expression follow the input columns
 	for _, d := range m.cfg.Define {
@@ -403,10 +405,16 @@ func (m *matchOp) matcherOptions(p *matchPart) cep.Options {
 	o := cep.Options{Skip: m.cfg.Skip, SkipVars: m.cfg.SkipVars, MaxThreads: m.cfg.MaxThreads,
 		// only SHOW TIMEOUT MATCHES reads a timed-out partial match
 		DiscardTimedOut: m.cfg.Rows != plan.RowsOneRowShowTimeout}
-	if w := m.cfg.Within.Microseconds(); w > 0 {
-		o.Within = func(start, row int) bool { return p.tsAt(row)-p.tsAt(start) <= w }
+	if m.cfg.Within > 0 {
+		o.Window = p.ev // no closure: p holds what it reads
 	}
 	return o
+}
+
+// InWindow is WITHIN for the matcher: row is at most the interval after
+// start.
+func (e *partEvaluator) InWindow(start, row int) bool {
+	return e.p.tsAt(row)-e.p.tsAt(start) <= e.op.withinUs
 }
 
 // partKey encodes row's partition key into m.keyBuf.
