@@ -791,7 +791,15 @@ func (m *matchOp) trim(p *matchPart) {
 	if drop <= 0 {
 		return
 	}
-	clear(p.buf[p.head : p.head+drop])
+	if drop <= 4 {
+		// (clear of a few elements costs more: a bulk write barrier while
+		// the collector runs)
+		for i := p.head; i < p.head+drop; i++ {
+			p.buf[i] = pendingRow{}
+		}
+	} else {
+		clear(p.buf[p.head : p.head+drop])
+	}
 	p.head += drop
 	p.base += drop
 	switch {
