@@ -1,0 +1,702 @@
+package iceberg
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	iceberggo "github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/codec"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/chatsql/chatsql/connectors"
+	"github.com/chatsql/chatsql/runtime"
+	"github.com/chatsql/chatsql/runtime/types"
+)
+
+// Snapshot summary keys of the sink's commits.
+const (
+	SummaryJob          = "chatsql.job"           // the job's name (stable across restarts)
+	SummaryJobID        = "chatsql.job-id"        // the run that wrote the files
+	SummaryCheckpointID = "chatsql.checkpoint-id" // the checkpoint the files belong to
+	SummaryEndOfInput   = "chatsql.end-of-input"  // "true" on the commit made when a bounded input ended
+)
+
+// batchRows is the number of rows per arrow record batch handed to the
+// parquet writer.
+const batchRows = 1 << 16
+
+// Sink writes rows to an Iceberg table, exactly once: rows become parquet
+// data files at every checkpoint barrier (Flush); Snapshot lists the files
+// of the checkpoint in the checkpoint's state; CheckpointComplete commits
+// them in one Iceberg commit whose summary names the job run and the
+// checkpoint. On restore, the pending files of the restored checkpoint are
+// committed unless a snapshot already carries that run and checkpoint id.
+type Sink struct {
+	name         string
+	catalogName  string
+	ident        table.Identifier
+	props        iceberggo.Properties
+	create       bool
+	partitioning []PartitionField
+	targetSize   int64
+	schema       types.Schema
+
+	oc    *runtime.OpContext
+	jobID string
+	cat   catalog.Catalog
+	tbl   *table.Table
+
+	asc       *arrow.Schema
+	appenders []appender // one per arrow field
+	cols      []int      // the row column of each arrow field
+	rb        *array.RecordBuilder
+	rows      int
+
+	wctx    context.Context
+	wcancel context.CancelFunc
+	w       *fileWriter
+
+	flushed        []iceberggo.DataFile // written by Flush, not yet in a checkpoint
+	finalFlush     bool                 // the last call was Flush (a graceful end if Close follows)
+	pending        []pendingCommit      // in a checkpoint, not committed yet
+	lastCheckpoint int64
+	discard        bool // a previous run already committed everything up to its end of input
+}
+
+type pendingCommit struct {
+	Checkpoint int64
+	JobID      string
+	Files      []iceberggo.DataFile
+}
+
+var (
+	_ runtime.Sink               = (*Sink)(nil)
+	_ runtime.CheckpointListener = (*Sink)(nil)
+)
+
+// NewSink builds an Iceberg sink from validated options.
+func NewSink(cfg connectors.Config) (runtime.Sink, error) {
+	s := &Sink{
+		name:        cfg.Name,
+		catalogName: strings.ToLower(strings.TrimSpace(cfg.Options.Get(OptCatalog))),
+		create:      cfg.Options.Get(OptCreateTable) == "" || cfg.Options.Bool(OptCreateTable),
+		targetSize:  cfg.Options.Int(OptTargetFileSize),
+		schema:      cfg.Schema,
+	}
+	fail := func(err error) error { return fmt.Errorf("iceberg sink '%s': %w", cfg.Name, err) }
+	if s.catalogName == "" {
+		s.catalogName = DefaultCatalog
+	}
+	if s.targetSize <= 0 {
+		s.targetSize = DefaultTargetFileSize
+	}
+	if f := cfg.Options.Get(OptFormat); f != "" && !strings.EqualFold(f, "parquet") {
+		return nil, fail(fmt.Errorf("%w: 'write.format.default' = '%s': only parquet is written", connectors.ErrBadOption, f))
+	}
+	t := strings.TrimSpace(cfg.Options.Get(OptTable))
+	parts := strings.Split(t, ".")
+	if t == "" || len(parts) < 2 {
+		return nil, fail(fmt.Errorf("%w: 'table' = '%s' must be 'namespace.table'", connectors.ErrBadOption, t))
+	}
+	for i := range parts {
+		parts[i] = unquote(parts[i])
+		if parts[i] == "" {
+			return nil, fail(fmt.Errorf("%w: 'table' = '%s' must be 'namespace.table'", connectors.ErrBadOption, t))
+		}
+	}
+	s.ident = parts
+	var err error
+	if s.partitioning, err = ParsePartitioning(cfg.Options.Get(OptPartitioning)); err != nil {
+		return nil, fail(fmt.Errorf("%w: 'partitioning': %w", connectors.ErrBadOption, err))
+	}
+	s.props = iceberggo.Properties{}
+	for k, v := range cfg.Settings {
+		if strings.HasPrefix(k, CatalogPropertyPrefix) {
+			s.props[strings.TrimPrefix(k, CatalogPropertyPrefix)] = v
+		}
+	}
+	if len(s.props) == 0 {
+		if s.catalogName != DefaultCatalog {
+			return nil, fail(fmt.Errorf("%w '%s'", ErrNoSuchCatalog, s.catalogName))
+		}
+		s.props = EmbeddedProperties(NewCatalogs(cfg.Settings[SettingDataDir]).DataDir())
+	}
+	return s, nil
+}
+
+// SettingDataDir is the setting through which the session tells a sink
+// its --data-dir when no catalog properties are given.
+const SettingDataDir = "iceberg.data-dir"
+
+// CatalogSettings turns a catalog's iceberg-go properties into the settings
+// a sink reads them from.
+func CatalogSettings(props map[string]string) map[string]string {
+	out := make(map[string]string, len(props))
+	for k, v := range props {
+		out[CatalogPropertyPrefix+k] = v
+	}
+	return out
+}
+
+// sinkState is the sink's part of a checkpoint.
+type sinkState struct {
+	JobID   string       `json:"job_id"`
+	Pending []stateEntry `json:"pending,omitempty"`
+}
+
+type stateEntry struct {
+	Checkpoint int64    `json:"checkpoint"`
+	JobID      string   `json:"job_id"`
+	SpecID     int      `json:"spec_id"`
+	SchemaID   int      `json:"schema_id"`
+	Files      [][]byte `json:"files"` // iceberg-go's codec (manifest entry Avro)
+}
+
+func (s *Sink) logf(format string, args ...any) {
+	if s.oc != nil && s.oc.Logf != nil {
+		s.oc.Logf("iceberg sink '%s': "+format, append([]any{s.name}, args...)...)
+	}
+}
+
+// Open connects to the catalog, loads (or creates) the table, and commits
+// the pending files of a restored checkpoint.
+func (s *Sink) Open(ctx context.Context, oc *runtime.OpContext, state []byte) error {
+	s.oc = oc
+	s.jobID = oc.JobID
+	if s.jobID == "" {
+		s.jobID = strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	cat, err := catalog.Load(ctx, s.catalogName, s.props)
+	if err != nil {
+		return fmt.Errorf("iceberg sink '%s': catalog %s: %w", s.name, s.catalogName, err)
+	}
+	s.cat = cat
+	if err := s.loadTable(ctx); err != nil {
+		return err
+	}
+	if err := s.prepareWriter(); err != nil {
+		return err
+	}
+	s.wctx, s.wcancel = context.WithCancel(context.Background())
+	if len(state) > 0 {
+		if err := s.restore(ctx, state); err != nil {
+			return fmt.Errorf("iceberg sink '%s': restoring checkpoint state: %w", s.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Sink) tableName() string { return s.catalogName + "." + strings.Join(s.ident, ".") }
+
+func (s *Sink) loadTable(ctx context.Context) error {
+	t, err := s.cat.LoadTable(ctx, s.ident)
+	if err == nil {
+		s.tbl = t
+		return nil
+	}
+	if !errors.Is(err, catalog.ErrNoSuchTable) {
+		return fmt.Errorf("iceberg sink '%s': loading %s: %w", s.name, s.tableName(), err)
+	}
+	if !s.create {
+		return fmt.Errorf("iceberg sink '%s': table %s does not exist (and 'sink.create-table' is false)", s.name, s.tableName())
+	}
+	t, err = EnsureTable(ctx, s.cat, s.ident, s.schema, s.partitioning, iceberggo.Properties{
+		table.WriteTargetFileSizeBytesKey: strconv.FormatInt(s.targetSize, 10),
+	})
+	if err != nil {
+		return fmt.Errorf("iceberg sink '%s': creating %s: %w", s.name, s.tableName(), err)
+	}
+	s.logf("created Iceberg table %s", s.tableName())
+	s.tbl = t
+	return nil
+}
+
+// EnsureTable creates namespace and table ident with the columns of schema
+// and the partition spec of fields when the table does not exist, and
+// returns the table (the existing one if there is one).
+func EnsureTable(ctx context.Context, cat catalog.Catalog, ident table.Identifier, schema types.Schema, fields []PartitionField, props iceberggo.Properties) (*table.Table, error) {
+	if t, err := cat.LoadTable(ctx, ident); err == nil {
+		return t, nil
+	} else if !errors.Is(err, catalog.ErrNoSuchTable) {
+		return nil, err
+	}
+	isc, err := IcebergSchema(schema)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := PartitionSpec(fields, isc)
+	if err != nil {
+		return nil, err
+	}
+	ns := table.Identifier(ident[:len(ident)-1])
+	if ok, err := cat.CheckNamespaceExists(ctx, ns); err != nil {
+		return nil, err
+	} else if !ok {
+		if err := cat.CreateNamespace(ctx, ns, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
+			return nil, err
+		}
+	}
+	p := iceberggo.Properties{"write.format.default": "parquet"}
+	for k, v := range props {
+		p[k] = v
+	}
+	t, err := cat.CreateTable(ctx, ident, isc, catalog.WithPartitionSpec(spec), catalog.WithProperties(p))
+	if errors.Is(err, catalog.ErrTableAlreadyExists) {
+		return cat.LoadTable(ctx, ident)
+	}
+	return t, err
+}
+
+// prepareWriter maps the sink's columns to the table's fields and makes
+// the arrow builders.
+func (s *Sink) prepareWriter() error {
+	full, err := table.SchemaToArrowSchema(s.tbl.Schema(), nil, true, false)
+	if err != nil {
+		return fmt.Errorf("iceberg sink '%s': %w", s.name, err)
+	}
+	var fields []arrow.Field
+	s.cols = s.cols[:0]
+	for i, c := range s.schema.Columns {
+		idx := -1
+		for j, f := range full.Fields() {
+			if strings.EqualFold(f.Name, c.Name) {
+				idx = j
+			}
+		}
+		if idx < 0 {
+			return fmt.Errorf("iceberg sink '%s': column '%s' is not in Iceberg table %s (columns: %s); add it with ALTER TABLE ... ADD COLUMN",
+				s.name, c.Name, s.tableName(), strings.Join(fieldNames(full), ", "))
+		}
+		f := full.Field(idx)
+		f.Nullable = true
+		fields = append(fields, f)
+		s.cols = append(s.cols, i)
+	}
+	s.asc = arrow.NewSchema(fields, nil)
+	s.rb = array.NewRecordBuilder(memory.DefaultAllocator, s.asc)
+	s.appenders = make([]appender, len(fields))
+	for i, f := range fields {
+		a, err := newAppender(f.Type, s.rb.Field(i))
+		if err != nil {
+			return fmt.Errorf("iceberg sink '%s': column '%s': %w", s.name, f.Name, err)
+		}
+		s.appenders[i] = a
+	}
+	return nil
+}
+
+func fieldNames(s *arrow.Schema) []string {
+	out := make([]string, 0, s.NumFields())
+	for _, f := range s.Fields() {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// appender appends one value to a column builder.
+type appender func(v types.Value)
+
+func newAppender(dt arrow.DataType, b array.Builder) (appender, error) {
+	switch dt.ID() {
+	case arrow.BOOL:
+		bb := b.(*array.BooleanBuilder)
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+			} else {
+				bb.Append(v.Bool())
+			}
+		}, nil
+	case arrow.INT32:
+		bb := b.(*array.Int32Builder)
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+			} else {
+				bb.Append(int32(v.Int()))
+			}
+		}, nil
+	case arrow.INT64:
+		bb := b.(*array.Int64Builder)
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+			} else {
+				bb.Append(v.Int())
+			}
+		}, nil
+	case arrow.FLOAT32:
+		bb := b.(*array.Float32Builder)
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+			} else {
+				bb.Append(float32(v.AsFloat()))
+			}
+		}, nil
+	case arrow.FLOAT64:
+		bb := b.(*array.Float64Builder)
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+			} else {
+				bb.Append(v.AsFloat())
+			}
+		}, nil
+	case arrow.DECIMAL128:
+		bb := b.(*array.Decimal128Builder)
+		scale := int(dt.(*arrow.Decimal128Type).Scale)
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+				return
+			}
+			u, sc := v.Unscaled(), v.DecimalScale()
+			if v.Kind() != types.KindDecimal {
+				u, sc = v.Int(), 0
+			}
+			for ; sc < scale; sc++ {
+				u *= 10
+			}
+			for ; sc > scale; sc-- {
+				u /= 10
+			}
+			bb.Append(decimal128.FromI64(u))
+		}, nil
+	case arrow.STRING:
+		bb := b.(*array.StringBuilder)
+		return func(v types.Value) {
+			switch v.Kind() {
+			case types.KindNull:
+				bb.AppendNull()
+			case types.KindString, types.KindJSON, types.KindBytes:
+				bb.Append(v.Str())
+			default:
+				bb.Append(v.String())
+			}
+		}, nil
+	case arrow.LARGE_STRING:
+		bb := b.(*array.LargeStringBuilder)
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+			} else {
+				bb.Append(v.Str())
+			}
+		}, nil
+	case arrow.BINARY:
+		bb := b.(*array.BinaryBuilder)
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+			} else {
+				bb.AppendString(v.Str())
+			}
+		}, nil
+	case arrow.TIMESTAMP:
+		bb := b.(*array.TimestampBuilder)
+		mult := int64(1)
+		if dt.(*arrow.TimestampType).Unit == arrow.Nanosecond {
+			mult = 1000
+		}
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+			} else {
+				bb.Append(arrow.Timestamp(v.Micros() * mult))
+			}
+		}, nil
+	case arrow.DATE32:
+		bb := b.(*array.Date32Builder)
+		return func(v types.Value) {
+			if v.IsNull() {
+				bb.AppendNull()
+			} else {
+				bb.Append(arrow.Date32(v.Days()))
+			}
+		}, nil
+	}
+	return nil, fmt.Errorf("Iceberg column type %s cannot be written by chatsql", dt)
+}
+
+// Write appends the batch to the arrow builders; every batchRows rows go to
+// the parquet writer.
+func (s *Sink) Write(ctx context.Context, b *runtime.Batch) error {
+	s.finalFlush = false
+	if s.discard {
+		return nil
+	}
+	for _, row := range b.Rows {
+		for i, a := range s.appenders {
+			a(row[s.cols[i]])
+		}
+		s.rows++
+		if s.rows >= batchRows {
+			if err := s.sendBatch(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fileWriter is one checkpoint interval's parquet writer: iceberg-go's
+// WriteRecords fed from a channel, rolling files at the target size.
+type fileWriter struct {
+	ch    chan arrow.RecordBatch
+	done  chan struct{}
+	files []iceberggo.DataFile
+	err   error
+}
+
+func (s *Sink) sendBatch(ctx context.Context) error {
+	if s.rows == 0 {
+		return nil
+	}
+	rec := s.rb.NewRecordBatch()
+	s.rows = 0
+	if s.w == nil {
+		s.w = s.startWriter()
+	}
+	select {
+	case s.w.ch <- rec:
+		return nil
+	case <-ctx.Done():
+		rec.Release()
+		return ctx.Err()
+	}
+}
+
+func (s *Sink) startWriter() *fileWriter {
+	w := &fileWriter{ch: make(chan arrow.RecordBatch, 2), done: make(chan struct{})}
+	tbl, asc, ctx := s.tbl, s.asc, s.wctx
+	go func() {
+		defer close(w.done)
+		recs := func(yield func(arrow.RecordBatch, error) bool) {
+			for r := range w.ch {
+				if !yield(r, nil) {
+					return
+				}
+			}
+		}
+		for df, err := range table.WriteRecords(ctx, tbl, asc, recs, table.WithTargetFileSize(s.targetSize)) {
+			if err != nil {
+				w.err = err
+				break
+			}
+			w.files = append(w.files, df)
+		}
+		for r := range w.ch { // after an error: keep senders from blocking
+			r.Release()
+		}
+	}()
+	return w
+}
+
+// Flush writes the rows so far as parquet data files (not committed yet).
+func (s *Sink) Flush(ctx context.Context) error {
+	if s.discard {
+		s.finalFlush = true
+		return nil
+	}
+	if err := s.sendBatch(ctx); err != nil {
+		return err
+	}
+	if s.w != nil {
+		w := s.w
+		s.w = nil
+		close(w.ch)
+		select {
+		case <-w.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if w.err != nil {
+			return fmt.Errorf("iceberg sink '%s': writing data files of %s: %w", s.name, s.tableName(), w.err)
+		}
+		s.flushed = append(s.flushed, w.files...)
+	}
+	s.finalFlush = true
+	return nil
+}
+
+// Snapshot assigns the files flushed for this checkpoint to it and returns
+// every pending (uncommitted) checkpoint's files.
+func (s *Sink) Snapshot(ctx context.Context, checkpointID int64) ([]byte, error) {
+	s.finalFlush = false
+	s.lastCheckpoint = checkpointID
+	if len(s.flushed) > 0 {
+		s.pending = append(s.pending, pendingCommit{Checkpoint: checkpointID, JobID: s.jobID, Files: s.flushed})
+		s.flushed = nil
+	}
+	st := sinkState{JobID: s.jobID}
+	spec, sc, version := s.tbl.Spec(), s.tbl.Schema(), s.tbl.Metadata().Version()
+	for _, p := range s.pending {
+		e := stateEntry{Checkpoint: p.Checkpoint, JobID: p.JobID, SpecID: spec.ID(), SchemaID: sc.ID}
+		for _, f := range p.Files {
+			b, err := codec.EncodeDataFile(f, spec, sc, version)
+			if err != nil {
+				return nil, fmt.Errorf("iceberg sink '%s': encoding data file %s: %w", s.name, f.FilePath(), err)
+			}
+			e.Files = append(e.Files, b)
+		}
+		st.Pending = append(st.Pending, e)
+	}
+	return json.Marshal(st)
+}
+
+// CheckpointComplete commits the files of every pending checkpoint up to
+// checkpointID, one Iceberg commit per checkpoint.
+func (s *Sink) CheckpointComplete(ctx context.Context, checkpointID int64) error {
+	for len(s.pending) > 0 && s.pending[0].Checkpoint <= checkpointID {
+		if err := s.commit(ctx, s.pending[0], false); err != nil {
+			return err
+		}
+		s.pending = s.pending[1:]
+	}
+	return nil
+}
+
+// committed reports whether the table has a snapshot of run jobID's
+// checkpoint (or, with cp < 0, its end-of-input commit).
+func (s *Sink) committed(jobID string, cp int64) bool {
+	for _, sn := range s.tbl.Metadata().Snapshots() {
+		if sn.Summary == nil || sn.Summary.Properties[SummaryJobID] != jobID {
+			continue
+		}
+		if cp < 0 && sn.Summary.Properties[SummaryEndOfInput] == "true" {
+			return true
+		}
+		if cp >= 0 && sn.Summary.Properties[SummaryCheckpointID] == strconv.FormatInt(cp, 10) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Sink) commit(ctx context.Context, p pendingCommit, endOfInput bool) error {
+	if len(p.Files) == 0 {
+		return nil
+	}
+	props := iceberggo.Properties{
+		SummaryJob:          s.oc.JobName,
+		SummaryJobID:        p.JobID,
+		SummaryCheckpointID: strconv.FormatInt(p.Checkpoint, 10),
+	}
+	if endOfInput {
+		props[SummaryEndOfInput] = "true"
+	}
+	tx := s.tbl.NewTransaction()
+	err := tx.AddDataFiles(ctx, p.Files, props, table.WithoutDuplicateCheck())
+	var t *table.Table
+	if err == nil {
+		t, err = tx.Commit(ctx)
+	}
+	if err != nil {
+		// The commit may have reached the catalog before the error.
+		if rerr := s.tbl.Refresh(ctx); rerr == nil && s.committed(p.JobID, p.Checkpoint) {
+			return nil
+		}
+		return fmt.Errorf("iceberg sink '%s': committing checkpoint %d to %s: %w", s.name, p.Checkpoint, s.tableName(), err)
+	}
+	s.tbl = t
+	return nil
+}
+
+func (s *Sink) restore(ctx context.Context, state []byte) error {
+	var st sinkState
+	if err := json.Unmarshal(state, &st); err != nil {
+		return err
+	}
+	if err := s.tbl.Refresh(ctx); err != nil {
+		return err
+	}
+	meta := s.tbl.Metadata()
+	for _, e := range st.Pending {
+		s.lastCheckpoint = max(s.lastCheckpoint, e.Checkpoint)
+		if s.committed(e.JobID, e.Checkpoint) {
+			s.logf("checkpoint %d of run %s is already committed", e.Checkpoint, e.JobID)
+			continue
+		}
+		spec := meta.PartitionSpecByID(e.SpecID)
+		var sc *iceberggo.Schema
+		for _, x := range meta.Schemas() {
+			if x.ID == e.SchemaID {
+				sc = x
+			}
+		}
+		if spec == nil || sc == nil {
+			return fmt.Errorf("checkpoint %d: the table has no partition spec %d or schema %d any more", e.Checkpoint, e.SpecID, e.SchemaID)
+		}
+		p := pendingCommit{Checkpoint: e.Checkpoint, JobID: e.JobID}
+		for _, b := range e.Files {
+			f, err := codec.DecodeDataFile(b, *spec, sc, meta.Version())
+			if err != nil {
+				return fmt.Errorf("checkpoint %d: decoding a data file: %w", e.Checkpoint, err)
+			}
+			p.Files = append(p.Files, f)
+		}
+		if err := s.commit(ctx, p, false); err != nil {
+			return err
+		}
+		s.logf("committed checkpoint %d of run %s after the restart (%d files)", e.Checkpoint, e.JobID, len(p.Files))
+	}
+	if st.JobID != "" && s.committed(st.JobID, -1) {
+		// The run that wrote this state reached the end of its (bounded)
+		// input and committed everything: what is replayed now is in the
+		// table already.
+		s.discard = true
+		s.logf("run %s already committed its whole input to %s; the replayed rows are dropped", st.JobID, s.tableName())
+	}
+	return nil
+}
+
+// Close ends the sink. After a graceful end (Flush was the last call: the
+// input ended), it commits what is left, marked end-of-input; after a
+// cancellation the files written since the last checkpoint stay
+// uncommitted (orphans on disk).
+func (s *Sink) Close() error {
+	var err error
+	if s.tbl != nil && s.finalFlush && !s.discard && (len(s.flushed) > 0 || len(s.pending) > 0) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		all := s.pending
+		if len(s.flushed) > 0 {
+			all = append(all, pendingCommit{Checkpoint: s.lastCheckpoint + 1, JobID: s.jobID, Files: s.flushed})
+		}
+		for i, p := range all {
+			if err = s.commit(ctx, p, i == len(all)-1); err != nil {
+				break
+			}
+		}
+		cancel()
+		s.pending, s.flushed = nil, nil
+	}
+	if s.w != nil {
+		close(s.w.ch)
+		s.wcancel()
+		<-s.w.done
+		s.w = nil
+	}
+	if s.wcancel != nil {
+		s.wcancel()
+	}
+	if s.rb != nil {
+		s.rb.Release()
+		s.rb = nil
+	}
+	if c, ok := s.cat.(io.Closer); ok {
+		c.Close()
+	}
+	return err
+}

@@ -1,0 +1,56 @@
+package iceberg
+
+import (
+	"github.com/chatsql/chatsql/connectors"
+)
+
+// Option names of the iceberg connector.
+const (
+	OptCatalog        = "catalog"
+	OptTable          = "table"
+	OptCreateTable    = "sink.create-table"
+	OptPartitioning   = "partitioning"
+	OptTargetFileSize = "write.target-file-size-bytes"
+	OptFormat         = "write.format.default"
+)
+
+// DefaultTargetFileSize is Iceberg's default write.target-file-size-bytes.
+const DefaultTargetFileSize = 128 << 20
+
+// CatalogPropertyPrefix marks the settings through which the planner hands
+// a sink the iceberg-go properties of its catalog (the session's catalogs:
+// the embedded one or one from CREATE CATALOG). They are internal, not
+// settings a user writes.
+const CatalogPropertyPrefix = "iceberg.catalog-properties."
+
+// Spec is the iceberg connector's option surface.
+var Spec = connectors.Spec{
+	Name: "iceberg",
+	Description: "Writes an Apache Iceberg table: parquet data files written at every checkpoint and committed " +
+		"in one atomic Iceberg commit per checkpoint, with the job and checkpoint ids in the snapshot summary, so " +
+		"that a commit retried after a crash is recognised — exactly once. The table is created with the query's " +
+		"schema (and PARTITIONED BY / 'partitioning') when it does not exist. INSERT INTO catalog.namespace.table " +
+		"writes a catalog's table without a CREATE TABLE.",
+	Sink: true,
+	Options: []Option{
+		{Name: OptCatalog, Type: connectors.OptString, Default: DefaultCatalog,
+			Description: "The catalog: 'lake' (the embedded SQL catalog in --data-dir) or one created with CREATE CATALOG."},
+		{Name: OptTable, Type: connectors.OptString, Required: true,
+			Description: "The Iceberg table as 'namespace.table' (e.g. 'chat.messages')."},
+		{Name: OptCreateTable, Type: connectors.OptBool, Default: "true",
+			Description: "Create the namespace and the table, with the query's (or the CREATE TABLE's) columns, when missing; false fails instead."},
+		{Name: OptPartitioning, Type: connectors.OptString,
+			Description: "Partition spec of a table the sink creates, e.g. 'days(event_time), bucket(16, username)': identity columns, years, months, days, hours, bucket(N, col), truncate(W, col). CREATE TABLE ... PARTITIONED BY (...) sets it."},
+		{Name: OptTargetFileSize, Type: connectors.OptInt, Default: "134217728",
+			Description: "Target size of a data file in bytes (Iceberg's default, 128 MiB); a checkpoint always closes its files."},
+		{Name: OptFormat, Type: connectors.OptEnum, Default: "parquet", Enum: []string{"parquet"},
+			Description: "Data file format; only parquet."},
+	},
+}
+
+// Option is connectors.Option (short name for the table above).
+type Option = connectors.Option
+
+func init() {
+	connectors.Register(connectors.Connector{Spec: Spec, NewSink: NewSink})
+}
