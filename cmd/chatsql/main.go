@@ -39,9 +39,7 @@ func cli(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if o.command == cmdQuery {
-		// No fake output: the command exists so scripts and docs can name it.
-		fmt.Fprintln(stderr, "chatsql query: the lakehouse (Iceberg + DuckDB) is not built yet")
-		return exitUsage
+		return queryCommand(o, stdout, stderr)
 	}
 
 	log := &logger{w: stderr, debug: o.logLevel == "debug"}
