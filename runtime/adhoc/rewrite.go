@@ -304,3 +304,25 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 
 // quoteString quotes a string literal for DuckDB.
 func quoteString(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
+// ReadsIceberg reports whether query is a SELECT (or WITH ... SELECT) whose
+// FROM or JOIN names a table as catalog.namespace.table with catalog one of
+// catalogs: the REPL runs such a query here rather than in the streaming
+// engine.
+func ReadsIceberg(query string, catalogs []string) bool {
+	toks := tokenize(query)
+	if len(toks) == 0 || !(toks[0].is("select") || toks[0].is("with") || toks[0].is("from") || (toks[0].kind == tokPunct && toks[0].text == "(")) {
+		return false
+	}
+	for _, r := range findTableRefs(toks) {
+		if len(r.parts) != 3 {
+			continue
+		}
+		for _, c := range catalogs {
+			if strings.EqualFold(c, r.parts[0]) {
+				return true
+			}
+		}
+	}
+	return false
+}

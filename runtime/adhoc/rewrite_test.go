@@ -36,3 +36,20 @@ func TestFindTableRefs(t *testing.T) {
 		}
 	}
 }
+
+func TestReadsIceberg(t *testing.T) {
+	cats := []string{"lake", "other"}
+	for q, want := range map[string]bool{
+		"SELECT * FROM lake.chat.messages":                             true,
+		"  with x AS (SELECT 1) SELECT * FROM x JOIN Other.a.b ON 1=1": true,
+		"SELECT * FROM chat_messages":                                  false,
+		"SELECT * FROM chat.messages":                                  false,
+		"SELECT * FROM nope.chat.messages":                             false,
+		"INSERT INTO t SELECT * FROM lake.chat.messages":               false,
+		"SELECT 'FROM lake.chat.messages'":                             false,
+	} {
+		if got := ReadsIceberg(q, cats); got != want {
+			t.Errorf("%s: %v, want %v", q, got, want)
+		}
+	}
+}

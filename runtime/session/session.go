@@ -91,6 +91,9 @@ func (s *Session) Setting(key string) string {
 // Exec parses and executes the statements of text (usually one, typed in
 // the shell) and returns the last statement's result.
 func (s *Session) Exec(ctx context.Context, name, text string) (Result, error) {
+	if r, ok, err := s.execAdhoc(ctx, name, text); ok { // a SELECT on an Iceberg table: DuckDB (adhoc.go)
+		return r, err
+	}
 	rs, err := s.ExecScript(ctx, name, text)
 	if err != nil {
 		return Result{}, err
@@ -627,6 +630,7 @@ func (s *Session) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.cancel()
+	s.closeAdhoc()
 	return err
 }
 
