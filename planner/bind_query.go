@@ -21,6 +21,9 @@ type Planner struct {
 	Functions  *udf.Registry
 	Connectors *connectors.Registry
 	Settings   map[string]string
+	// Lake is the session's Iceberg catalogs (nil: none; qualified INSERT
+	// targets are then unknown tables).
+	Lake Lake
 }
 
 // New returns a planner over cat with the default registries.
@@ -482,9 +485,7 @@ func (p *Planner) BindRelation(st *parser.CreateRelationStmt, src *diag.Source) 
 		rel.PrimaryKey = append(rel.PrimaryKey, k.String())
 	}
 	errs = append(errs, referenceTableChecks(rel, st, src)...)
-	if len(st.PartitionedBy) > 0 {
-		errs = append(errs, diag.Errorf(src, st.PartitionedBy[0].Start, diag.Unsupported, "PARTITIONED BY is for Iceberg tables, which come in a later release"))
-	}
+	errs = append(errs, p.partitioning(rel, st, src)...)
 	if len(errs) > 0 {
 		errs.Sort()
 		return nil, errs

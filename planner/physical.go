@@ -223,10 +223,14 @@ func (p *Planner) PlanSink(st *parser.CreateSinkStmt, src *diag.Source) (*SinkDe
 	}
 	def := &SinkDef{Name: st.Name.String(), Connector: strings.ToLower(conn.Spec.Name), Options: raw,
 		Schema: schema, DDL: src.Text[st.Start:st.End], Stmt: st}
+	settings, err := p.withLakeSettings(def.Connector, opts)
+	if err != nil {
+		return nil, nil, diag.Errorf(src, st.WithPos, diag.Option, "%v", err)
+	}
 	g, err := p.build(q, func(l *lowering, in int, s types.Schema) error {
 		l.add(&plan.Node{Kind: plan.KindSink, Inputs: []int{in}, Schema: s, Name: def.Name,
 			Config: &plan.SinkConfig{Connector: def.Connector, Conn: connectors.Config{Name: def.Name, Options: opts,
-				Schema: types.NewSchema(s.Columns...), KeyColumns: keyFields(opts), Settings: p.Settings}}})
+				Schema: types.NewSchema(s.Columns...), KeyColumns: keyFields(opts), Settings: settings}}})
 		return nil
 	})
 	if err != nil {
@@ -259,6 +263,9 @@ func (p *Planner) PlanInsert(st *parser.InsertStmt, src *diag.Source) (*Job, err
 	name := st.Table.String()
 	obj, ok := p.Catalog.Lookup(name)
 	if !ok {
+		if cat, tbl, lake := p.lakeName(st.Table); lake {
+			return p.planLakeInsert(st, src, cat, tbl)
+		}
 		e := diag.Errorf(src, st.Table.Pos, diag.UnknownName, "unknown table '%s'", name)
 		if p.Catalog.Failed(name) {
 			e.Msg, e.Consequence = fmt.Sprintf("table '%s' could not be created (see the error above)", name), true
@@ -289,6 +296,29 @@ func (p *Planner) PlanInsert(st *parser.InsertStmt, src *diag.Source) (*Job, err
 		return nil, err
 	}
 	target := rel.PhysicalSchema()
+	proj, err := castToTarget(q, st, src, name, target)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := p.withLakeSettings(rel.Connector, opts)
+	if err != nil {
+		return nil, diag.Errorf(src, st.Table.Pos, diag.Option, "%v", err)
+	}
+	g, err := p.build(proj, func(l *lowering, in int, s types.Schema) error {
+		l.add(&plan.Node{Kind: plan.KindSink, Inputs: []int{in}, Schema: s, Name: rel.Name,
+			Config: &plan.SinkConfig{Connector: rel.Connector, Conn: connectors.Config{Name: rel.Name, Options: opts,
+				Schema: target, KeyColumns: keyFields(opts), Settings: settings}}})
+		return nil
+	})
+	if err != nil {
+		return nil, planErr(src, st.Start, err)
+	}
+	return &Job{Name: "insert-" + rel.Name, Graph: g, Schema: target}, nil
+}
+
+// castToTarget matches the query's columns to the target's (by position,
+// or by the INSERT's column list) and casts them to the target's types.
+func castToTarget(q Logical, st *parser.InsertStmt, src *diag.Source, name string, target types.Schema) (*Project, error) {
 	var cols []int // target column for each query column
 	if len(st.Columns) > 0 {
 		for _, c := range st.Columns {
@@ -334,16 +364,7 @@ func (p *Planner) PlanInsert(st *parser.InsertStmt, src *diag.Source) (*Job, err
 		proj.Exprs = append(proj.Exprs, e)
 		proj.Names = append(proj.Names, tc.Name)
 	}
-	g, err := p.build(proj, func(l *lowering, in int, s types.Schema) error {
-		l.add(&plan.Node{Kind: plan.KindSink, Inputs: []int{in}, Schema: s, Name: rel.Name,
-			Config: &plan.SinkConfig{Connector: rel.Connector, Conn: connectors.Config{Name: rel.Name, Options: opts,
-				Schema: target, KeyColumns: keyFields(opts), Settings: p.Settings}}})
-		return nil
-	})
-	if err != nil {
-		return nil, planErr(src, st.Start, err)
-	}
-	return &Job{Name: "insert-" + rel.Name, Graph: g, Schema: target}, nil
+	return proj, nil
 }
 
 // assignable reports whether a value of type from may be written to a

@@ -339,3 +339,38 @@ func (c *Catalogs) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Clone returns catalogs with the same definitions and none of them open,
+// for planning statements before they run (the session plans a script
+// against copies). The clone must be closed if it is used to open catalogs.
+func (c *Catalogs) Clone() *Catalogs {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := &Catalogs{dataDir: c.dataDir, props: make(map[string]iceberggo.Properties, len(c.props)), open: map[string]catalog.Catalog{}}
+	for k, v := range c.props {
+		out.props[k] = v
+	}
+	return out
+}
+
+// Drop forgets catalog name (DROP CATALOG); the embedded catalog cannot be
+// dropped. Nothing in the catalog itself is deleted.
+func (c *Catalogs) Drop(name string) error {
+	name = strings.ToLower(strings.TrimSpace(name))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if name == DefaultCatalog {
+		return fmt.Errorf("the embedded catalog '%s' cannot be dropped", name)
+	}
+	if _, ok := c.props[name]; !ok {
+		return fmt.Errorf("%w '%s'", ErrNoSuchCatalog, name)
+	}
+	if cat, ok := c.open[name]; ok {
+		if cl, ok := cat.(io.Closer); ok {
+			cl.Close()
+		}
+		delete(c.open, name)
+	}
+	delete(c.props, name)
+	return nil
+}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chatsql/chatsql/connectors/iceberg"
 	"github.com/chatsql/chatsql/planner"
 	"github.com/chatsql/chatsql/planner/diag"
 	"github.com/chatsql/chatsql/planner/parser"
@@ -43,6 +44,7 @@ type Session struct {
 	settings map[string]string
 	jobs     []*jobEntry
 	closed   bool
+	lake     *iceberg.Catalogs // Iceberg catalogs: 'lake' in DataDir, CREATE CATALOG's
 
 	// ctx outlives statements: jobs run under it until stopped.
 	ctx    context.Context
@@ -66,7 +68,7 @@ func New(cfg Config) (*Session, error) {
 	if cfg.Functions == nil {
 		cfg.Functions = udf.Default
 	}
-	s := &Session{cfg: cfg, catalog: planner.NewCatalog(), settings: defaultSettings()}
+	s := &Session{cfg: cfg, catalog: planner.NewCatalog(), settings: defaultSettings(), lake: iceberg.NewCatalogs(cfg.DataDir)}
 	for k, v := range cfg.Settings {
 		if v == "" {
 			continue
@@ -124,7 +126,7 @@ func (s *Session) ExecScripts(ctx context.Context, scripts ...Script) ([]Result,
 		s.mu.Unlock()
 		return nil, errors.New("session is closed")
 	}
-	st := &state{catalog: s.catalog.Clone(), settings: cloneMap(s.settings)}
+	st := &state{catalog: s.catalog.Clone(), settings: cloneMap(s.settings), lake: s.lake.Clone()}
 	s.mu.Unlock()
 
 	// parse everything first: with a syntax error anywhere, report the
@@ -184,6 +186,7 @@ func (s *Session) ExecScripts(ctx context.Context, scripts ...Script) ([]Result,
 type state struct {
 	catalog  *planner.Catalog
 	settings map[string]string
+	lake     *iceberg.Catalogs // definitions only, never opened
 }
 
 type action func(ctx context.Context) (Result, error)
@@ -196,6 +199,7 @@ func msg(format string, args ...any) action {
 func (s *Session) prepare(st *state, src *diag.Source, stmt parser.Statement) (action, error) {
 	p := planner.New(st.catalog, st.settings)
 	p.Functions = s.cfg.Functions
+	p.Lake = lakeView{s: s, st: st}
 	start, _ := stmt.Span()
 	switch x := stmt.(type) {
 	case *parser.SetStmt:
@@ -389,8 +393,10 @@ func (s *Session) prepare(st *state, src *diag.Source, stmt parser.Statement) (a
 			}
 			return Result{Kind: ResultMessage, Message: fmt.Sprintf("Job %s (%s) stopped.", j.job.ID(), j.job.Name())}, nil
 		}, nil
-	case *parser.CreateCatalogStmt, *parser.AlterTableStmt:
-		return nil, diag.Errorf(src, start, diag.Unsupported, "catalogs and Iceberg tables come with the lakehouse in a later release")
+	case *parser.CreateCatalogStmt:
+		return s.createCatalog(st, src, x)
+	case *parser.AlterTableStmt:
+		return nil, diag.Errorf(src, start, diag.Unsupported, "ALTER TABLE is not supported yet")
 	}
 	return nil, diag.Errorf(src, start, diag.Unsupported, "statement %T is not supported", stmt)
 }
@@ -436,6 +442,9 @@ func unknownObject(src *diag.Source, name parser.Ident, cat *planner.Catalog) er
 }
 
 func (s *Session) drop(st *state, src *diag.Source, x *parser.DropStmt) (action, error) {
+	if x.What == "CATALOG" {
+		return s.dropCatalog(st, src, x)
+	}
 	name := x.Name.String()
 	obj, ok := st.catalog.Lookup(name)
 	want := map[string]planner.ObjectKind{"SOURCE": planner.KindSource, "TABLE": planner.KindTable, "SINK": planner.KindSink, "VIEW": planner.KindView}[x.What]
@@ -631,6 +640,9 @@ func (s *Session) Close() error {
 	s.mu.Unlock()
 	s.cancel()
 	s.closeAdhoc()
+	if lerr := s.lake.Close(); lerr != nil && err == nil {
+		err = lerr
+	}
 	return err
 }
 
@@ -659,6 +671,9 @@ func (s *Session) tableAction(cols []string, rows [][]string) action {
 
 func (s *Session) show(st *state, src *diag.Source, x *parser.ShowStmt) (action, error) {
 	start, _ := x.Span()
+	if x.What == "TABLES" && x.From != nil {
+		return s.showLakeTables(st, src, x.From)
+	}
 	kinds := map[string]planner.ObjectKind{"SOURCES": planner.KindSource, "TABLES": planner.KindTable, "SINKS": planner.KindSink, "VIEWS": planner.KindView}
 	if k, ok := kinds[x.What]; ok {
 		var rows [][]string
@@ -677,7 +692,7 @@ func (s *Session) show(st *state, src *diag.Source, x *parser.ShowStmt) (action,
 			return Result{Kind: ResultTable, Columns: cols, Rows: rows}, nil
 		}, nil
 	case "CATALOGS":
-		return nil, diag.Errorf(src, start, diag.Unsupported, "catalogs come with the lakehouse in a later release")
+		return s.showCatalogs(st), nil
 	}
 	return nil, diag.Errorf(src, start, diag.Unsupported, "SHOW %s is not supported", x.What)
 }

@@ -1,0 +1,175 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/chatsql/chatsql/connectors/iceberg"
+	"github.com/chatsql/chatsql/planner"
+	"github.com/chatsql/chatsql/planner/diag"
+	"github.com/chatsql/chatsql/planner/parser"
+	"github.com/chatsql/chatsql/runtime/types"
+)
+
+// Catalogs returns the session's Iceberg catalogs (the embedded 'lake' in
+// DataDir, and those created with CREATE CATALOG).
+func (s *Session) Catalogs() *iceberg.Catalogs { return s.lake }
+
+// lakeView is planner.Lake over the catalogs as they will be after the
+// statements prepared so far (st.lake); tables are looked up in the
+// session's open catalogs.
+type lakeView struct {
+	s  *Session
+	st *state
+}
+
+var _ planner.Lake = lakeView{}
+
+func (v lakeView) HasCatalog(name string) bool { return v.st.lake.Has(name) }
+
+func (v lakeView) SinkSettings(cat string) (map[string]string, error) {
+	p := v.st.lake.Properties(cat)
+	if p == nil {
+		return nil, fmt.Errorf("%w '%s'", iceberg.ErrNoSuchCatalog, cat)
+	}
+	return iceberg.CatalogSettings(p), nil
+}
+
+func (v lakeView) TableSchema(cat string, tbl []string) (types.Schema, bool, error) {
+	if !v.s.lake.Has(cat) {
+		return types.Schema{}, false, nil // created by a statement not run yet
+	}
+	ctx, cancel := context.WithTimeout(v.s.ctx, 30*time.Second)
+	defer cancel()
+	c, err := v.s.lake.Get(ctx, cat)
+	if err != nil {
+		return types.Schema{}, false, err
+	}
+	t, err := c.LoadTable(ctx, table.Identifier(tbl))
+	if errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace) {
+		return types.Schema{}, false, nil
+	}
+	if err != nil {
+		return types.Schema{}, false, err
+	}
+	sc, err := iceberg.ChatsqlSchema(t.Schema())
+	if err != nil {
+		return types.Schema{}, false, err
+	}
+	for i := range sc.Columns {
+		sc.Columns[i].Type = sc.Columns[i].Type.Nullable()
+	}
+	return sc, true, nil
+}
+
+func (v lakeView) CheckPartitioning(spec string, cols types.Schema) error {
+	fields, err := iceberg.ParsePartitioning(spec)
+	if err != nil {
+		return err
+	}
+	isc, err := iceberg.IcebergSchema(cols)
+	if err != nil {
+		return err
+	}
+	_, err = iceberg.PartitionSpec(fields, isc)
+	return err
+}
+
+// createCatalog is CREATE CATALOG name WITH (...).
+func (s *Session) createCatalog(st *state, src *diag.Source, x *parser.CreateCatalogStmt) (action, error) {
+	name := x.Name.String()
+	if len(x.Name.Parts) > 1 {
+		return nil, diag.Errorf(src, x.Name.Pos, diag.Semantic, "a catalog name is one word, not '%s'", name)
+	}
+	props := map[string]string{}
+	for _, o := range x.Options {
+		props[strings.ToLower(strings.TrimSpace(o.Key))] = o.Value
+	}
+	if st.lake.Has(name) && x.IfNotExists {
+		return msg("Catalog '%s' already exists, not replaced.", name), nil
+	}
+	if err := st.lake.Register(name, props); err != nil {
+		return nil, diag.Errorf(src, x.Name.Pos, diag.Option, "%v", err)
+	}
+	return func(context.Context) (Result, error) {
+		if err := s.lake.Register(name, props); err != nil {
+			return Result{}, err
+		}
+		return Result{Kind: ResultMessage, Message: fmt.Sprintf("Catalog '%s' created.", strings.ToLower(name))}, nil
+	}, nil
+}
+
+// dropCatalog is DROP CATALOG [IF EXISTS] name.
+func (s *Session) dropCatalog(st *state, src *diag.Source, x *parser.DropStmt) (action, error) {
+	name := x.Name.String()
+	if !st.lake.Has(name) {
+		if x.IfExists {
+			return msg("Catalog '%s' does not exist, nothing dropped.", name), nil
+		}
+		return nil, diag.Errorf(src, x.Name.Pos, diag.UnknownName, "unknown catalog '%s'", name).WithHint("SHOW CATALOGS lists them")
+	}
+	if err := st.lake.Drop(name); err != nil {
+		return nil, diag.Errorf(src, x.Name.Pos, diag.Semantic, "%v", err)
+	}
+	return func(context.Context) (Result, error) {
+		if err := s.lake.Drop(name); err != nil {
+			return Result{}, err
+		}
+		return Result{Kind: ResultMessage, Message: fmt.Sprintf("Catalog '%s' dropped (its tables are untouched).", strings.ToLower(name))}, nil
+	}, nil
+}
+
+// showCatalogs is SHOW CATALOGS.
+func (s *Session) showCatalogs(st *state) action {
+	var rows [][]string
+	for _, n := range st.lake.Names() {
+		p := st.lake.Properties(n)
+		rows = append(rows, []string{n, p["type"], p["warehouse"]})
+	}
+	return s.tableAction([]string{"name", "type", "warehouse"}, rows)
+}
+
+// showLakeTables is SHOW TABLES FROM catalog.namespace (or namespace, in
+// the default catalog; or catalog alone: its namespaces' tables).
+func (s *Session) showLakeTables(st *state, src *diag.Source, from *parser.Ident) (action, error) {
+	parts := from.Parts
+	cat := iceberg.DefaultCatalog
+	if st.lake.Has(parts[0]) {
+		cat, parts = strings.ToLower(parts[0]), parts[1:]
+	} else if len(parts) >= 2 {
+		return nil, diag.Errorf(src, from.Pos, diag.UnknownName, "unknown catalog '%s'", parts[0]).WithHint("SHOW CATALOGS lists them")
+	}
+	return func(ctx context.Context) (Result, error) {
+		c, err := s.lake.Get(ctx, cat)
+		if err != nil {
+			return Result{}, err
+		}
+		var namespaces []table.Identifier
+		if len(parts) > 0 {
+			namespaces = []table.Identifier{parts}
+		} else if namespaces, err = c.ListNamespaces(ctx, nil); err != nil {
+			return Result{}, err
+		}
+		var rows [][]string
+		for _, ns := range namespaces {
+			for id, err := range c.ListTables(ctx, ns) {
+				if err != nil {
+					if errors.Is(err, catalog.ErrNoSuchNamespace) {
+						return Result{}, diag.Errorf(src, from.Pos, diag.UnknownName, "catalog '%s' has no namespace '%s'", cat, strings.Join(ns, "."))
+					}
+					return Result{}, err
+				}
+				rows = append(rows, []string{cat, strings.Join(id[:len(id)-1], "."), id[len(id)-1]})
+			}
+		}
+		sort.Slice(rows, func(i, j int) bool { return strings.Join(rows[i], ".") < strings.Join(rows[j], ".") })
+		return Result{Kind: ResultTable, Columns: []string{"catalog", "namespace", "table"}, Rows: rows}, nil
+	}, nil
+}
