@@ -851,7 +851,13 @@ func (o *lookupOp) Restore(_ context.Context, state []byte) error {
 	if _, err := o.tbl.Restore(b); err != nil {
 		return fmt.Errorf("%w: %v", errLookupState, err)
 	}
-	o.loaded, o.wm, o.seq, o.held, o.pend = loaded, wm, seq, held, pend
+	// The table was loaded when the checkpoint was taken, but records may
+	// have been published to its topic since (while the job was down):
+	// the stream's backlog waits until the table source has caught up
+	// again, as at a first start, so that a restarted run joins as an
+	// uninterrupted one would.
+	_ = loaded
+	o.loaded, o.wm, o.seq, o.held, o.pend = false, wm, seq, held, pend
 	o.cacheOK = false
 	o.m.Rows.Set(float64(o.tbl.Len()))
 	o.m.Held.Set(float64(len(o.held) + len(o.pend)))
