@@ -639,7 +639,6 @@ func (s *Session) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.cancel()
-	s.closeAdhoc()
 	if lerr := s.lake.Close(); lerr != nil && err == nil {
 		err = lerr
 	}
