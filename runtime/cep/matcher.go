@@ -150,6 +150,14 @@ type Matcher struct {
 	cview    chainView // the Thread of a chain's Define call
 	opt      Options
 
+	// the VM's state; nil for a chain, which needs none of it
+	*vmState
+}
+
+// vmState is what the VM keeps besides the Matcher's own fields: threads,
+// histories and scratch. A chain pattern's Matcher has none (a quarter of
+// a kilobyte less for each of many partitions).
+type vmState struct {
 	maxThreads int
 	cur        []thread // live threads, most preferred first, all at label instructions
 	acc        *hnode   // the accepted match, less preferred than every live thread
@@ -202,15 +210,10 @@ func (m *Matcher) Init(p *Program, ev Evaluator, o Options, nextStart int, numbe
 		prog:      p,
 		ev:        ev,
 		opt:       o,
-		root:      emptyHistory,
 		first:     0,
 		last:      -1,
 		nextStart: nextStart,
 		number:    number,
-	}
-	m.maxThreads = o.MaxThreads
-	if m.maxThreads == 0 {
-		m.maxThreads = DefaultMaxThreads
 	}
 	if hf, ok := ev.(HistoryFree); ok && hf.HistoryFree() {
 		m.historyFree = true
@@ -231,6 +234,10 @@ func (m *Matcher) Init(p *Program, ev Evaluator, o Options, nextStart int, numbe
 // pattern does without.
 func (m *Matcher) initVM() {
 	p := m.prog
+	m.vmState = &vmState{root: emptyHistory, maxThreads: m.opt.MaxThreads}
+	if m.maxThreads == 0 {
+		m.maxThreads = DefaultMaxThreads
+	}
 	stamps := make([]uint64, len(p.insts)+len(p.names)) // seen and defStamp: one allocation
 	m.seen = stamps[:len(p.insts):len(p.insts)]
 	if m.historyFree {
@@ -276,12 +283,13 @@ func (m *Matcher) Reset(nextStart int, number int64) {
 	m.nextStart, m.number = nextStart, number
 	m.dropped, m.timedOut = 0, 0
 	m.active, m.start, m.pos = false, 0, 0
-	m.acc, m.accepted, m.accDepth = nil, false, 0
+	m.accepted, m.accDepth = false, 0
 	m.out = nil
 	if m.chain != nil {
 		// no threads, histories or VM scratch (cview is set before each use)
 		return
 	}
+	m.acc = nil
 	// stamp goes on rising: the seen and defStamp entries stay stale
 	if cap(m.cur) > 64 {
 		m.cur, m.next = nil, nil
@@ -352,8 +360,11 @@ func (m *Matcher) TakeTimedOut() int64 {
 
 // Threads is the number of live threads of the attempt in progress.
 func (m *Matcher) Threads() int {
-	if m.chain != nil && m.active {
-		return 1
+	if m.chain != nil {
+		if m.active {
+			return 1
+		}
+		return 0
 	}
 	return len(m.cur)
 }
@@ -388,10 +399,12 @@ func (m *Matcher) Finish() ([]Match, error) {
 		return nil, m.err
 	}
 	m.run(true)
-	// the partition is over: let go of the histories and scratch space
-	m.slab = nodeSlab{}
-	clear(m.seenHist)
-	m.seenMap = nil
+	if m.vmState != nil {
+		// the partition is over: let go of the histories and scratch space
+		m.slab = nodeSlab{}
+		clear(m.seenHist)
+		m.seenMap = nil
+	}
 	return m.flush()
 }
 
@@ -453,12 +466,12 @@ func (m *Matcher) begin(s int) {
 	m.start = s
 	m.pos = s
 	m.accepted = false
-	m.acc = nil
 	if m.chain != nil {
 		// the closure of 0 is the first label (a chain has one at least)
 		m.accDepth = 0
 		return
 	}
+	m.acc = nil
 	m.stamp++
 	m.cur = m.cur[:0]
 	var done bool
@@ -658,8 +671,7 @@ func (m *Matcher) resolve() {
 		m.nextStart = s + 1
 		return
 	}
-	acc := m.acc
-	m.acc, m.accepted = nil, false
+	m.accepted = false
 	m.number++
 	if m.chain != nil {
 		match := Match{Start: s, End: s + m.accDepth, Number: m.number}
@@ -670,6 +682,8 @@ func (m *Matcher) resolve() {
 		m.nextStart = m.skip(match)
 		return
 	}
+	acc := m.acc
+	m.acc = nil
 	match := Match{Start: s, End: s + int(acc.depth), Number: m.number}
 	if acc.depth > 0 {
 		match.Labels = appendLabels(make([]int, 0, acc.depth), acc)

@@ -423,11 +423,12 @@ func sameThreads(a, b *Matcher) bool {
 	if !a.active && !b.active {
 		return a.nextStart == b.nextStart && a.number == b.number
 	}
+	if a.chain != nil || b.chain != nil {
+		return a.chain != nil && b.chain != nil && a.active == b.active && a.start == b.start && a.pos == b.pos &&
+			a.accepted == b.accepted && a.accDepth == b.accDepth
+	}
 	if a.active != b.active || a.start != b.start || a.pos != b.pos || len(a.cur) != len(b.cur) || a.accepted != b.accepted {
 		return false
-	}
-	if a.chain != nil || b.chain != nil {
-		return a.chain != nil && b.chain != nil && a.accDepth == b.accDepth
 	}
 	if a.accepted && (a.acc.depth != b.acc.depth || !sameHistory(a.acc, b.acc)) {
 		return false
