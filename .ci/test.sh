@@ -50,6 +50,26 @@ if ! command -v apertium >/dev/null 2>&1 || [[ ! -f /usr/share/apertium/modes/en
 	fi
 fi
 
+# The lakehouse's cross-checks (TestIntegrationPyiceberg*) read and write
+# Iceberg tables with pyiceberg, another Iceberg implementation, from PyPI.
+# It goes into a venv under .ci/cache; not being able to install it is not
+# fatal here: the skipped tests fail CI.
+pyiceberg_venv=.ci/cache/pyiceberg
+pyiceberg_ok() { "$pyiceberg_venv/bin/python" -c 'import pyiceberg.catalog.sql, pyarrow, sqlalchemy, pyiceberg_core' >/dev/null 2>&1; }
+if [[ -z "${CHATSQL_PYTHON:-}" ]]; then
+	if ! pyiceberg_ok; then
+		echo "test.sh: installing pyiceberg[sql-sqlite,pyarrow,pyiceberg-core] into $pyiceberg_venv"
+		mkdir -p .ci/cache
+		pyiceberg_log="$( { python3 -m venv "$pyiceberg_venv" && "$pyiceberg_venv/bin/pip" install -q 'pyiceberg[sql-sqlite,pyarrow,pyiceberg-core]'; } 2>&1)" || true
+	fi
+	if pyiceberg_ok; then
+		export CHATSQL_PYTHON="$PWD/$pyiceberg_venv/bin/python"
+	else
+		echo "test.sh: WARNING: pyiceberg could not be installed (python3 -m venv; pip install 'pyiceberg[sql-sqlite,pyarrow,pyiceberg-core]'); the TestIntegrationPyiceberg* tests will be skipped" >&2
+		if [[ -n "${pyiceberg_log:-}" ]]; then tail -n 5 <<<"$pyiceberg_log" >&2; fi
+	fi
+fi
+
 start=$SECONDS
 unformatted="$(find . -name '*.go' -not -path './.ci/cache/*' -not -path './.git/*' -print0 | xargs -0 -r gofmt -l)"
 if [[ -n "$unformatted" ]]; then
