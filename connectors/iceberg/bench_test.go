@@ -67,7 +67,7 @@ func benchSink(b *testing.B, partitioning string) {
 				types.NewBigInt(int64(k)), types.NewString(fmt.Sprintf("user%d", k%5000)),
 				types.NewString(fmt.Sprintf("hello there, this is chat message number %d of the benchmark", k)),
 				types.NewString(langs[k%len(langs)]),
-				types.NewTimestampLTZ(int64(1704067200+k)*1e6),
+				types.NewTimestampLTZ(int64(1704067200+k) * 1e6),
 			})
 		}
 		pool[p] = bt

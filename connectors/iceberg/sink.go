@@ -247,7 +247,9 @@ func EnsureTable(ctx context.Context, cat catalog.Catalog, ident table.Identifie
 			return nil, err
 		}
 	}
-	p := iceberggo.Properties{"write.format.default": "parquet"}
+	// several jobs may append to one table: a commit that loses the race
+	// is replayed on the new head (iceberg-go's default is no retry)
+	p := iceberggo.Properties{"write.format.default": "parquet", table.CommitNumRetriesKey: "4"}
 	for k, v := range props {
 		p[k] = v
 	}
