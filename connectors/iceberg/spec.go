@@ -30,8 +30,12 @@ var Spec = connectors.Spec{
 		"in one atomic Iceberg commit per checkpoint, with the job and checkpoint ids in the snapshot summary, so " +
 		"that a commit retried after a crash is recognised — exactly once. The table is created with the query's " +
 		"schema (and PARTITIONED BY / 'partitioning') when it does not exist. INSERT INTO catalog.namespace.table " +
-		"writes a catalog's table without a CREATE TABLE.",
-	Sink: true,
+		"writes a catalog's table without a CREATE TABLE. Read, it scans a snapshot (the current one, or time travel with " +
+		"'snapshot-id' / 'as-of-timestamp') or, with 'streaming' = 'true', then reads each new append snapshot's files " +
+		"every 'monitor-interval'; as a temporal-join target (a PRIMARY KEY), each row is a version valid from the commit " +
+		"of the snapshot that added it.",
+	Sink:   true,
+	Source: true,
 	Options: []Option{
 		{Name: OptCatalog, Type: connectors.OptString, Default: DefaultCatalog,
 			Description: "The catalog: 'lake' (the embedded SQL catalog in --data-dir) or one created with CREATE CATALOG."},
@@ -52,5 +56,6 @@ var Spec = connectors.Spec{
 type Option = connectors.Option
 
 func init() {
-	connectors.Register(connectors.Connector{Spec: Spec, NewSink: NewSink})
+	Spec.Options = append(Spec.Options, sourceOptions()...)
+	connectors.Register(connectors.Connector{Spec: Spec, NewSink: NewSink, NewSource: NewSource})
 }

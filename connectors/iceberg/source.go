@@ -1,0 +1,795 @@
+package iceberg
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	iceberggo "github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/chatsql/chatsql/connectors"
+	"github.com/chatsql/chatsql/runtime"
+	"github.com/chatsql/chatsql/runtime/types"
+)
+
+// Source option names (Flink's Iceberg connector read options).
+const (
+	OptStreaming              = "streaming"
+	OptMonitorInterval        = "monitor-interval"
+	OptSnapshotID             = "snapshot-id"
+	OptAsOfTimestamp          = "as-of-timestamp"
+	OptStartSnapshotID        = "start-snapshot-id"
+	OptStartSnapshotTimestamp = "start-snapshot-timestamp"
+	OptEndSnapshotID          = "end-snapshot-id"
+	OptSkipOverwrite          = "streaming-skip-overwrite-snapshots"
+	OptSkipDelete             = "streaming-skip-delete-snapshots"
+)
+
+// DefaultMonitorInterval is how often a streaming source looks for new
+// snapshots.
+const DefaultMonitorInterval = 10 * time.Second
+
+// SettingScanFilterPrefix + the source's name is the internal setting
+// through which a planner pushes a row filter into a source's scan: an
+// Iceberg expression in its REST JSON form (iceberg-go's
+// BooleanExpression.MarshalJSON, read back with iceberggo.ParseExpr). The
+// filter prunes files by their statistics and partitions and drops rows
+// while reading; the planner keeps its own Filter above the source.
+const SettingScanFilterPrefix = "iceberg.scan.filter."
+
+// ScanFilterSettings returns the settings that push filter e into the scan
+// of source name.
+func ScanFilterSettings(name string, e iceberggo.BooleanExpression) (map[string]string, error) {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{SettingScanFilterPrefix + strings.ToLower(name): string(b)}, nil
+}
+
+// sourceOptions are the read options of the iceberg connector.
+func sourceOptions() []connectors.Option {
+	return []connectors.Option{
+		{Name: OptStreaming, Type: connectors.OptBool, Default: "false",
+			Description: "Read: false scans one snapshot and ends (bounded); true scans the current snapshot (or starts at 'start-snapshot-id' / 'start-snapshot-timestamp') and then reads the data files each new append snapshot adds, forever."},
+		{Name: OptMonitorInterval, Type: connectors.OptDuration, Default: "10 s",
+			Description: "Read, streaming: how often the table is checked for new snapshots."},
+		{Name: OptSnapshotID, Type: connectors.OptInt,
+			Description: "Read, bounded: scan this snapshot instead of the current one (time travel)."},
+		{Name: OptAsOfTimestamp, Type: connectors.OptString,
+			Description: "Read, bounded: scan the snapshot that was current at this time: milliseconds since the epoch, or 'YYYY-MM-DD HH:MM:SS[.fff]' in UTC (time travel)."},
+		{Name: OptStartSnapshotID, Type: connectors.OptInt,
+			Description: "Read: start with the files this snapshot added and read the appends after it, instead of scanning the whole current snapshot first (Flink's INCREMENTAL_FROM_SNAPSHOT_ID)."},
+		{Name: OptStartSnapshotTimestamp, Type: connectors.OptString,
+			Description: "Read: as 'start-snapshot-id', from the first snapshot committed at or after this time (milliseconds since the epoch, or 'YYYY-MM-DD HH:MM:SS' UTC)."},
+		{Name: OptEndSnapshotID, Type: connectors.OptInt,
+			Description: "Read, bounded with a start snapshot: the last snapshot whose appended files are read."},
+		{Name: OptSkipOverwrite, Type: connectors.OptBool, Default: "false",
+			Description: "Read, incremental: skip overwrite snapshots instead of failing (their deletes are not read)."},
+		{Name: OptSkipDelete, Type: connectors.OptBool, Default: "false",
+			Description: "Read, incremental: skip delete snapshots instead of failing."},
+	}
+}
+
+// pollRows is the most rows a Poll returns.
+const pollRows = 4096
+
+// Source reads an Iceberg table.
+//
+// Bounded (the default), it scans one snapshot — the current one,
+// 'snapshot-id' or 'as-of-timestamp' — and ends; with 'start-snapshot-id'
+// it reads the files appended from that snapshot on, up to
+// 'end-snapshot-id' or the current one. Streaming ('streaming' = 'true'),
+// it scans the current snapshot (or starts at a snapshot) and then reads,
+// every 'monitor-interval', the data files of each new append snapshot;
+// compaction ('replace') snapshots add no rows and are passed over.
+//
+// Its checkpoint state is the snapshot being read (the whole snapshot, or
+// the files it added), how many of its files (sorted) are done and how
+// many rows of the next one were returned, so a restart continues exactly
+// where the checkpoint was.
+//
+// As a changelog (a temporal-join target), every row is an upsert of its
+// primary key whose record time is the commit time of the snapshot that
+// added its data file: the snapshot history is the version history. The
+// source calls CaughtUp once it has read the snapshot that was current
+// when it opened.
+type Source struct {
+	cfg         connectors.Config
+	catalogName string
+	ident       table.Identifier
+	props       iceberggo.Properties
+
+	streaming     bool
+	interval      time.Duration
+	snapshotID    *int64
+	asOfMs        *int64
+	startID       *int64
+	startMs       *int64
+	endID         *int64
+	skipOverwrite bool
+	skipDelete    bool
+	filterJSON    string
+	changelog     bool
+
+	sc      *runtime.SourceContext
+	cat     catalog.Catalog
+	tbl     *table.Table
+	fields  []string // the Iceberg field of each declared column
+	filter  iceberggo.BooleanExpression
+	readers []reader
+	cols    []int // arrow column of each declared column
+
+	batch  int // most rows per Poll
+	st     sourceState
+	unit   *unit
+	queue  []int64 // snapshots whose appended files come next
+	next   func() (arrow.RecordBatch, error, bool)
+	stop   func()
+	rec    arrow.RecordBatch
+	recOff int
+	skip   int64 // rows of the current file still to skip (restore)
+
+	caughtUp  bool
+	lastCheck time.Time
+	ended     bool
+}
+
+// sourceState is the source's part of a checkpoint.
+type sourceState struct {
+	// Snapshot is the snapshot being read (0: none yet).
+	Snapshot int64 `json:"snapshot"`
+	// Whole: the snapshot's whole contents are read (a table scan), not
+	// only the files it added.
+	Whole bool `json:"whole,omitempty"`
+	// File is how many of the unit's files (in order) were read entirely,
+	// Rows how many rows of the next one were returned.
+	File int   `json:"file"`
+	Rows int64 `json:"rows"`
+	// Done: the snapshot was read entirely.
+	Done bool `json:"done"`
+}
+
+// unit is the files of one snapshot to read.
+type unit struct {
+	snapshot int64
+	whole    bool
+	tasks    []table.FileScanTask
+	times    []int64 // per task: commit time (ms) of the snapshot that added the file, -1 unknown
+}
+
+var (
+	_ runtime.Source  = (*Source)(nil)
+	_ runtime.Bounded = (*Source)(nil)
+)
+
+// NewSource builds an Iceberg source from validated options.
+func NewSource(cfg connectors.Config) (runtime.Source, error) {
+	s := &Source{cfg: cfg, changelog: cfg.Changelog, batch: pollRows,
+		catalogName:   strings.ToLower(strings.TrimSpace(cfg.Options.Get(OptCatalog))),
+		streaming:     cfg.Options.Bool(OptStreaming),
+		interval:      cfg.Options.Duration(OptMonitorInterval),
+		skipOverwrite: cfg.Options.Bool(OptSkipOverwrite),
+		skipDelete:    cfg.Options.Bool(OptSkipDelete),
+	}
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("iceberg source '%s': %w: %s", cfg.Name, connectors.ErrBadOption, fmt.Sprintf(format, args...))
+	}
+	if s.catalogName == "" {
+		s.catalogName = DefaultCatalog
+	}
+	if s.interval <= 0 {
+		s.interval = DefaultMonitorInterval
+	}
+	t := strings.TrimSpace(cfg.Options.Get(OptTable))
+	parts := strings.Split(t, ".")
+	if t == "" || len(parts) < 2 {
+		return nil, fail("'table' = '%s' must be 'namespace.table'", t)
+	}
+	for i := range parts {
+		if parts[i] = unquote(parts[i]); parts[i] == "" {
+			return nil, fail("'table' = '%s' must be 'namespace.table'", t)
+		}
+	}
+	s.ident = parts
+	intOpt := func(k string) *int64 {
+		if cfg.Options.Get(k) == "" {
+			return nil
+		}
+		n := cfg.Options.Int(k)
+		return &n
+	}
+	s.snapshotID, s.startID, s.endID = intOpt(OptSnapshotID), intOpt(OptStartSnapshotID), intOpt(OptEndSnapshotID)
+	var err error
+	if s.asOfMs, err = timeOpt(cfg.Options.Get(OptAsOfTimestamp)); err != nil {
+		return nil, fail("'%s': %v", OptAsOfTimestamp, err)
+	}
+	if s.startMs, err = timeOpt(cfg.Options.Get(OptStartSnapshotTimestamp)); err != nil {
+		return nil, fail("'%s': %v", OptStartSnapshotTimestamp, err)
+	}
+	switch {
+	case s.snapshotID != nil && s.asOfMs != nil:
+		return nil, fail("'snapshot-id' and 'as-of-timestamp' both given; keep one")
+	case s.startID != nil && s.startMs != nil:
+		return nil, fail("'start-snapshot-id' and 'start-snapshot-timestamp' both given; keep one")
+	case (s.snapshotID != nil || s.asOfMs != nil) && (s.startID != nil || s.startMs != nil):
+		return nil, fail("'snapshot-id'/'as-of-timestamp' scan one snapshot; 'start-snapshot-id'/'start-snapshot-timestamp' read appends from one: keep one kind")
+	case s.streaming && (s.snapshotID != nil || s.asOfMs != nil):
+		return nil, fail("'snapshot-id' and 'as-of-timestamp' are for a bounded read; a streaming read starts with 'start-snapshot-id' or 'start-snapshot-timestamp'")
+	case s.endID != nil && (s.streaming || s.startID == nil && s.startMs == nil):
+		return nil, fail("'end-snapshot-id' ends a bounded read that starts with 'start-snapshot-id' or 'start-snapshot-timestamp'")
+	}
+	s.filterJSON = cfg.Settings[SettingScanFilterPrefix+strings.ToLower(cfg.Name)]
+	s.props = iceberggo.Properties{}
+	for k, v := range cfg.Settings {
+		if strings.HasPrefix(k, CatalogPropertyPrefix) {
+			s.props[strings.TrimPrefix(k, CatalogPropertyPrefix)] = v
+		}
+	}
+	if len(s.props) == 0 {
+		if s.catalogName != DefaultCatalog {
+			return nil, fmt.Errorf("iceberg source '%s': %w '%s'", cfg.Name, ErrNoSuchCatalog, s.catalogName)
+		}
+		s.props = EmbeddedProperties(NewCatalogs(cfg.Settings[SettingDataDir]).DataDir())
+	}
+	return s, nil
+}
+
+// timeOpt reads a time option: milliseconds since the epoch, or a UTC
+// date-time.
+func timeOpt(v string) (*int64, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return &n, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", time.RFC3339Nano, "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			ms := t.UnixMilli()
+			return &ms, nil
+		}
+	}
+	return nil, fmt.Errorf("'%s' is neither milliseconds since the epoch nor 'YYYY-MM-DD HH:MM:SS'", v)
+}
+
+// Bounded reports whether the source ends.
+func (s *Source) Bounded() bool { return !s.streaming }
+
+func (s *Source) tableName() string { return s.catalogName + "." + strings.Join(s.ident, ".") }
+
+func (s *Source) errf(format string, args ...any) error {
+	return fmt.Errorf("iceberg source '%s' (%s): %s", s.cfg.Name, s.tableName(), fmt.Sprintf(format, args...))
+}
+
+func (s *Source) logf(format string, args ...any) {
+	if s.sc != nil && s.sc.Logf != nil {
+		s.sc.Logf("iceberg source '%s': "+format, append([]any{s.cfg.Name}, args...)...)
+	}
+}
+
+// Open loads the table, maps the declared columns to its fields and
+// decides where reading starts (state: a checkpoint's position).
+func (s *Source) Open(ctx context.Context, sc *runtime.SourceContext, state []byte) error {
+	s.sc = sc
+	cat, err := catalog.Load(ctx, s.catalogName, s.props)
+	if err != nil {
+		return fmt.Errorf("iceberg source '%s': catalog %s: %w", s.cfg.Name, s.catalogName, err)
+	}
+	s.cat = cat
+	if s.tbl, err = cat.LoadTable(ctx, s.ident); err != nil {
+		return s.errf("%v", err)
+	}
+	if err := s.mapColumns(); err != nil {
+		return err
+	}
+	if s.filterJSON != "" {
+		if s.filter, err = iceberggo.ParseExpr([]byte(s.filterJSON), s.tbl.Schema()); err != nil {
+			return s.errf("pushed-down filter %s: %v", s.filterJSON, err)
+		}
+	}
+	if len(state) > 0 {
+		if err := json.Unmarshal(state, &s.st); err != nil {
+			return s.errf("restoring checkpoint state: %v", err)
+		}
+		if s.st.Snapshot != 0 {
+			return s.resume(ctx)
+		}
+	}
+	return s.start(ctx)
+}
+
+// mapColumns finds the Iceberg field of every declared column and checks
+// that its values can be read as the declared type.
+func (s *Source) mapColumns() error {
+	sch := s.tbl.Schema()
+	s.fields = s.fields[:0]
+	for _, c := range s.cfg.Schema.Columns {
+		f, ok := sch.FindFieldByNameCaseInsensitive(c.Name)
+		if !ok {
+			var names []string
+			for _, x := range sch.Fields() {
+				names = append(names, x.Name)
+			}
+			hint := ""
+			if m := connectors.Closest(c.Name, names); m != "" {
+				hint = fmt.Sprintf("; did you mean '%s'?", m)
+			}
+			return s.errf("column '%s' is not in the table (columns: %s)%s", c.Name, strings.Join(names, ", "), hint)
+		}
+		if _, err := ChatsqlType(f.Type); err != nil {
+			return s.errf("column '%s': %v", c.Name, err)
+		}
+		s.fields = append(s.fields, f.Name)
+	}
+	return nil
+}
+
+// start decides the first snapshot of a fresh start.
+func (s *Source) start(ctx context.Context) error {
+	meta := s.tbl.Metadata()
+	switch {
+	case s.snapshotID != nil:
+		if meta.SnapshotByID(*s.snapshotID) == nil {
+			return s.errf("no snapshot %d (%s)", *s.snapshotID, s.snapshotList())
+		}
+		s.st = sourceState{Snapshot: *s.snapshotID, Whole: true}
+	case s.asOfMs != nil:
+		sn := s.tbl.SnapshotAsOf(*s.asOfMs, true)
+		if sn == nil {
+			return s.errf("no snapshot was current at %s (%s)", time.UnixMilli(*s.asOfMs).UTC().Format(time.DateTime), s.snapshotList())
+		}
+		s.st = sourceState{Snapshot: sn.SnapshotID, Whole: true}
+	case s.startID != nil || s.startMs != nil:
+		var first *table.Snapshot
+		if s.startID != nil {
+			if first = meta.SnapshotByID(*s.startID); first == nil {
+				return s.errf("no snapshot %d (%s)", *s.startID, s.snapshotList())
+			}
+		} else {
+			chain := s.ancestry(0)
+			for i := range chain {
+				if chain[i].TimestampMs >= *s.startMs {
+					first = &chain[i]
+					break
+				}
+			}
+			if first == nil {
+				// Nothing at or after the time yet: start after the current one.
+				if cur := s.tbl.CurrentSnapshot(); cur != nil {
+					s.st = sourceState{Snapshot: cur.SnapshotID, Done: true}
+				}
+				return s.plan(ctx)
+			}
+		}
+		if s.endID != nil && meta.SnapshotByID(*s.endID) == nil {
+			return s.errf("no snapshot %d ('end-snapshot-id'; %s)", *s.endID, s.snapshotList())
+		}
+		// The start snapshot's own files, then the appends after it.
+		return s.planFrom(ctx, first.SnapshotID, true)
+	default:
+		cur := s.tbl.CurrentSnapshot()
+		if cur == nil {
+			return nil // an empty table: nothing to read (yet)
+		}
+		s.st = sourceState{Snapshot: cur.SnapshotID, Whole: true}
+	}
+	return s.openUnit(ctx)
+}
+
+// resume continues from a checkpoint's position.
+func (s *Source) resume(ctx context.Context) error {
+	if s.tbl.Metadata().SnapshotByID(s.st.Snapshot) == nil {
+		return s.errf("the checkpoint's snapshot %d is no longer in the table (expired?); start the job afresh", s.st.Snapshot)
+	}
+	if s.st.Done {
+		if s.st.Whole && !s.streaming {
+			return nil // a bounded scan of one snapshot that was finished
+		}
+		return s.plan(ctx)
+	}
+	return s.openUnit(ctx)
+}
+
+func (s *Source) snapshotList() string {
+	chain := s.ancestry(0)
+	if len(chain) == 0 {
+		return "the table has no snapshot"
+	}
+	var ids []string
+	for i := len(chain) - 1; i >= 0 && len(ids) < 5; i-- {
+		ids = append(ids, fmt.Sprintf("%d at %s", chain[i].SnapshotID, time.UnixMilli(chain[i].TimestampMs).UTC().Format(time.DateTime)))
+	}
+	return "newest: " + strings.Join(ids, ", ")
+}
+
+// ancestry returns the snapshots from the oldest known ancestor to the end
+// snapshot (0: the current one), oldest first.
+func (s *Source) ancestry(end int64) []table.Snapshot {
+	meta := s.tbl.Metadata()
+	var sn *table.Snapshot
+	if end != 0 {
+		sn = meta.SnapshotByID(end)
+	} else {
+		sn = meta.CurrentSnapshot()
+	}
+	var out []table.Snapshot
+	for sn != nil {
+		out = append(out, *sn)
+		if sn.ParentSnapshotID == nil {
+			break
+		}
+		sn = meta.SnapshotByID(*sn.ParentSnapshotID)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// plan queues the snapshots after the last one read (s.st.Snapshot, done)
+// up to the end snapshot (or the current one) and opens the first.
+func (s *Source) plan(ctx context.Context) error {
+	return s.planFrom(ctx, s.st.Snapshot, false)
+}
+
+// planFrom queues the snapshots from snapshot from (0: the first one) up
+// to the end snapshot (or the current one), from itself included or not.
+func (s *Source) planFrom(ctx context.Context, from int64, inclusive bool) error {
+	end := int64(0)
+	if s.endID != nil {
+		end = *s.endID
+	}
+	chain := s.ancestry(end)
+	s.queue = s.queue[:0]
+	found := from == 0
+	for _, sn := range chain {
+		if !found && sn.SnapshotID == from {
+			found = true
+			if !inclusive {
+				continue
+			}
+		}
+		if found {
+			s.queue = append(s.queue, sn.SnapshotID)
+		}
+	}
+	if !found && len(chain) > 0 {
+		return s.errf("snapshot %d is not an ancestor of the table's snapshot %d (expired, or the table was rolled back)",
+			from, chain[len(chain)-1].SnapshotID)
+	}
+	if err := s.filterQueue(); err != nil {
+		return err
+	}
+	return s.nextUnit(ctx)
+}
+
+// filterQueue drops snapshots that add no rows from the queue and fails on
+// those whose changes a stream of appends cannot express.
+func (s *Source) filterQueue() error {
+	meta := s.tbl.Metadata()
+	out := s.queue[:0]
+	for _, id := range s.queue {
+		sn := meta.SnapshotByID(id)
+		op := table.OpAppend
+		if sn != nil && sn.Summary != nil && sn.Summary.Operation != "" {
+			op = sn.Summary.Operation
+		}
+		switch op {
+		case table.OpAppend:
+			out = append(out, id)
+		case table.OpReplace:
+			// compaction: the same rows in other files
+		case table.OpOverwrite:
+			if !s.skipOverwrite {
+				return s.errf("snapshot %d is an overwrite, which an incremental read cannot follow; set '%s' = 'true' to skip such snapshots", id, OptSkipOverwrite)
+			}
+			s.logf("skipping overwrite snapshot %d", id)
+		case table.OpDelete:
+			if !s.skipDelete {
+				return s.errf("snapshot %d deletes rows, which an incremental read cannot follow; set '%s' = 'true' to skip such snapshots", id, OptSkipDelete)
+			}
+			s.logf("skipping delete snapshot %d", id)
+		}
+	}
+	s.queue = out
+	return nil
+}
+
+// nextUnit opens the next queued snapshot's appended files (none: the
+// position stays where it is).
+func (s *Source) nextUnit(ctx context.Context) error {
+	if len(s.queue) == 0 {
+		return nil
+	}
+	id := s.queue[0]
+	s.queue = s.queue[1:]
+	s.st = sourceState{Snapshot: id}
+	return s.openUnit(ctx)
+}
+
+// openUnit plans the files of the snapshot in s.st and skips what the
+// position says was read.
+func (s *Source) openUnit(ctx context.Context) error {
+	meta := s.tbl.Metadata()
+	sn := meta.SnapshotByID(s.st.Snapshot)
+	if sn == nil {
+		return s.errf("no snapshot %d", s.st.Snapshot)
+	}
+	u := &unit{snapshot: sn.SnapshotID, whole: s.st.Whole}
+	var err error
+	if u.whole {
+		opts := []table.ScanOption{table.WithSnapshotID(sn.SnapshotID), table.WithCaseSensitive(false)}
+		if s.filter != nil {
+			opts = append(opts, table.WithRowFilter(s.filter))
+		}
+		u.tasks, err = s.tbl.Scan(opts...).PlanFiles(ctx)
+	} else {
+		var opts []table.ScanOption
+		if s.filter != nil {
+			opts = append(opts, table.WithRowFilter(s.filter), table.WithCaseSensitive(false))
+		}
+		u.tasks, err = s.tbl.NewIncrementalAppendScan(opts...).FromSnapshotInclusive(sn.SnapshotID).ToSnapshot(sn.SnapshotID).PlanFiles(ctx)
+	}
+	if err != nil {
+		return s.errf("planning the files of snapshot %d: %v", sn.SnapshotID, err)
+	}
+	// The commit time of each file's snapshot: the snapshot itself for its
+	// appended files; for a whole snapshot, the snapshot of the file's data
+	// sequence number.
+	bySeq := map[int64]int64{}
+	for _, x := range meta.Snapshots() {
+		if x.SequenceNumber > 0 {
+			bySeq[x.SequenceNumber] = x.TimestampMs
+		}
+	}
+	seq := func(t table.FileScanTask) int64 {
+		if t.DataSequenceNumber != nil {
+			return *t.DataSequenceNumber
+		}
+		return -1
+	}
+	sort.SliceStable(u.tasks, func(i, j int) bool {
+		a, b := u.tasks[i], u.tasks[j]
+		if sa, sb := seq(a), seq(b); sa != sb {
+			return sa < sb
+		}
+		return a.File.FilePath() < b.File.FilePath()
+	})
+	u.times = make([]int64, len(u.tasks))
+	for i, t := range u.tasks {
+		switch ts, ok := bySeq[seq(t)]; {
+		case !u.whole:
+			u.times[i] = sn.TimestampMs
+		case ok:
+			u.times[i] = ts
+		default:
+			u.times[i] = -1
+		}
+	}
+	s.unit = u
+	if s.st.File > len(u.tasks) {
+		return s.errf("the checkpoint read %d files of snapshot %d, which has %d", s.st.File, sn.SnapshotID, len(u.tasks))
+	}
+	s.skip = s.st.Rows
+	return nil
+}
+
+// openFile starts reading the unit's file s.st.File.
+func (s *Source) openFile(ctx context.Context) error {
+	task := s.unit.tasks[s.st.File]
+	opts := []table.ScanOption{table.WithSelectedFields(s.fields...), table.WithCaseSensitive(false)}
+	if s.filter != nil {
+		opts = append(opts, table.WithRowFilter(s.filter))
+	}
+	// Read with the current schema: files written before a column was
+	// added read NULL for it.
+	asc, recs, err := s.tbl.Scan(opts...).ReadTasks(ctx, []table.FileScanTask{task})
+	if err != nil {
+		return s.errf("reading %s: %v", task.File.FilePath(), err)
+	}
+	if err := s.prepareReaders(asc); err != nil {
+		return err
+	}
+	s.next, s.stop = iter.Pull2(recs)
+	return nil
+}
+
+func (s *Source) prepareReaders(asc *arrow.Schema) error {
+	s.readers = s.readers[:0]
+	s.cols = s.cols[:0]
+	for i, c := range s.cfg.Schema.Columns {
+		idx := -1
+		for j, f := range asc.Fields() {
+			if strings.EqualFold(f.Name, s.fields[i]) {
+				idx = j
+				break
+			}
+		}
+		if idx < 0 {
+			return s.errf("column '%s' missing from the scan's records", c.Name)
+		}
+		r, err := newReader(asc.Field(idx).Type, c.Type)
+		if err != nil {
+			return s.errf("column '%s': %v", c.Name, err)
+		}
+		s.readers = append(s.readers, r)
+		s.cols = append(s.cols, idx)
+	}
+	return nil
+}
+
+func (s *Source) closeFile() {
+	if s.rec != nil {
+		s.rec.Release()
+		s.rec = nil
+	}
+	if s.stop != nil {
+		s.stop()
+		s.stop, s.next = nil, nil
+	}
+}
+
+// Poll returns up to pollRows rows of the current file; between units it
+// moves on, and when everything known is read it ends (bounded) or looks
+// for new snapshots every monitor interval.
+func (s *Source) Poll(ctx context.Context) (*runtime.Batch, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if s.unit != nil && !s.st.Done {
+			b, err := s.pollUnit(ctx)
+			if err != nil || b != nil {
+				return b, err
+			}
+			continue
+		}
+		// Between units.
+		if len(s.queue) > 0 {
+			if err := s.nextUnit(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if !s.caughtUp {
+			// Everything the table held when the source opened was read.
+			s.caughtUp = true
+			if s.sc != nil && s.sc.CaughtUp != nil {
+				s.sc.CaughtUp()
+			}
+		}
+		if !s.streaming {
+			s.ended = true
+			return nil, runtime.ErrEndOfInput
+		}
+		if wait := s.interval - time.Since(s.lastCheck); wait > 0 {
+			t := time.NewTimer(min(wait, 200*time.Millisecond))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			case <-t.C:
+			}
+			return nil, nil
+		}
+		s.lastCheck = time.Now()
+		if err := s.tbl.Refresh(ctx); err != nil {
+			s.logf("looking for new snapshots: %v", err)
+			return nil, nil
+		}
+		if s.st.Snapshot == 0 {
+			// The table was empty: scan its first snapshot(s) as appends.
+			if err := s.plan(ctx); err != nil {
+				return nil, err
+			}
+		} else if cur := s.tbl.CurrentSnapshot(); cur != nil && cur.SnapshotID != s.st.Snapshot {
+			if err := s.plan(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if s.unit == nil || s.st.Done {
+			return nil, nil
+		}
+	}
+}
+
+// pollUnit reads the next rows of the unit; nil, nil when it moved past a
+// file (or finished the unit).
+func (s *Source) pollUnit(ctx context.Context) (*runtime.Batch, error) {
+	u := s.unit
+	if s.st.File >= len(u.tasks) {
+		s.closeFile()
+		s.st = sourceState{Snapshot: u.snapshot, Whole: u.whole, File: len(u.tasks), Done: true}
+		return nil, nil
+	}
+	if s.next == nil {
+		if err := s.openFile(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var rows []types.Row
+	for len(rows) < s.batch {
+		if s.rec == nil {
+			rec, err, ok := s.next()
+			if !ok {
+				// The file is done.
+				s.closeFile()
+				s.st.File++
+				s.st.Rows = 0
+				s.skip = 0
+				break
+			}
+			if err != nil {
+				return nil, s.errf("reading %s: %v", u.tasks[s.st.File].File.FilePath(), err)
+			}
+			s.rec, s.recOff = rec, 0
+			if s.skip > 0 {
+				n := min(s.skip, rec.NumRows())
+				s.recOff = int(n)
+				s.skip -= n
+			}
+		}
+		rows = s.appendRows(rows, s.rec, s.batch-len(rows), u.times[s.st.File])
+		if s.recOff >= int(s.rec.NumRows()) {
+			s.rec.Release()
+			s.rec = nil
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &runtime.Batch{Rows: rows}, nil
+}
+
+// appendRows converts up to n rows of rec from s.recOff on.
+func (s *Source) appendRows(rows []types.Row, rec arrow.RecordBatch, n int, commitMs int64) []types.Row {
+	end := min(int(rec.NumRows()), s.recOff+n)
+	width := len(s.readers)
+	if s.changelog {
+		width += 2
+	}
+	k := end - s.recOff
+	vals := make([]types.Value, k*width)
+	for r := 0; r < k; r++ {
+		row := types.Row(vals[r*width : (r+1)*width : (r+1)*width])
+		i := s.recOff + r
+		for c, rd := range s.readers {
+			row[c] = rd(rec.Column(s.cols[c]), i)
+		}
+		if s.changelog {
+			row[len(s.readers)] = types.NewInt(0) // upsert
+			if commitMs >= 0 {
+				row[len(s.readers)+1] = types.NewTimestampLTZ(commitMs * 1000)
+			}
+		}
+		rows = append(rows, row)
+	}
+	s.recOff = end
+	s.st.Rows += int64(k)
+	return rows
+}
+
+// Snapshot returns the position after the last batch Poll returned.
+func (s *Source) Snapshot(ctx context.Context) ([]byte, error) {
+	return json.Marshal(s.st)
+}
+
+// Close releases the reader and the catalog.
+func (s *Source) Close() error {
+	s.closeFile()
+	if c, ok := s.cat.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
