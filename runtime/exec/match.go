@@ -63,11 +63,13 @@ type matchOp struct {
 	// PARTITION BY values (partKey), or with a single PARTITION BY column
 	// (strKey) the string itself when the value is a string, and other
 	// values (NULL) by their encoding in odd.
-	parts  map[string]*matchPart
+	parts  partTable
 	odd    map[string]*matchPart
 	strKey bool
-	// batchParts is Process's scratch: the partition of each row
+	// batchParts and batchHash are Process's scratch: the partition of
+	// each row, and the hash of its key
 	batchParts []*matchPart
+	batchHash  []uint64
 	// numbers keeps MATCH_NUMBER() of partitions dropped while idle, when a
 	// measure or condition reads it (else nothing outlives a quiet
 	// partition): a partition that comes back continues its numbering.
@@ -128,6 +130,7 @@ type matchPart struct {
 	mStore  cep.Matcher
 
 	key     string // in matchOp.parts, or matchOp.odd if odd
+	hash    uint64 // of key in matchOp.parts
 	odd     bool
 	keyVals []types.Value
 	number  int64 // matches emitted
@@ -235,7 +238,7 @@ func (m *matchOp) compile(me *plan.MatchExpr, nIn int) *matchEval {
 
 func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	m.oc = oc
-	m.parts = map[string]*matchPart{}
+	m.parts = newPartTable()
 	m.odd = map[string]*matchPart{}
 	m.strKey = len(m.cfg.Partition) == 1
 	m.numbers = map[string]int64{}
@@ -270,15 +273,13 @@ func (m *matchOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 }
 
 // numParts is the number of partitions.
-func (m *matchOp) numParts() int { return len(m.parts) + len(m.odd) }
+func (m *matchOp) numParts() int { return m.parts.len() + len(m.odd) }
 
 // allParts are the partitions, in no order.
 func (m *matchOp) allParts() iter.Seq[*matchPart] {
 	return func(yield func(*matchPart) bool) {
-		for _, p := range m.parts {
-			if !yield(p) {
-				return
-			}
+		if !m.parts.all(yield) {
+			return
 		}
 		for _, p := range m.odd {
 			if !yield(p) {
@@ -298,30 +299,49 @@ func (m *matchOp) binKey(kv []types.Value) []byte {
 	return m.keyBuf
 }
 
-// partOf returns row's partition, new if it has none.
-func (m *matchOp) partOf(row types.Row) *matchPart {
+// keyHash is the hash of row's partition key in m.parts, 0 if the key
+// belongs in m.odd (a single PARTITION BY column whose value is not a
+// string).
+func (m *matchOp) keyHash(row types.Row) uint64 {
 	if m.strKey {
 		if v := row[m.cfg.Partition[0]]; v.Kind() == types.KindString {
-			k := v.Str() // the row's string: no copy, no encoding
-			p := m.parts[k]
+			return m.parts.hash(v.Str())
+		}
+		return 0
+	}
+	return m.parts.hashBytes(m.partKey(row))
+}
+
+// partOf returns row's partition, new if it has none; h is keyHash(row).
+func (m *matchOp) partOf(row types.Row, h uint64) *matchPart {
+	if h != 0 {
+		if m.strKey {
+			k := row[m.cfg.Partition[0]].Str() // the row's string: no copy, no encoding
+			p := m.parts.get(h, k)
 			if p == nil {
 				p = m.newPart(k, false, row)
-				m.parts[k] = p
+				p.hash = h
+				m.parts.put(p)
 				m.partsPeak = max(m.partsPeak, m.numParts())
 			}
 			return p
 		}
+		key := m.partKey(row)
+		p := m.parts.getBytes(h, key) // no allocation for the lookup
+		if p == nil {
+			p = m.newPart(string(key), false, row)
+			p.hash = h
+			m.parts.put(p)
+			m.partsPeak = max(m.partsPeak, m.numParts())
+		}
+		return p
 	}
 	key := m.partKey(row)
-	tbl := m.parts
-	if m.strKey {
-		tbl = m.odd
-	}
-	p := tbl[string(key)] // no allocation for the lookup
+	p := m.odd[string(key)] // no allocation for the lookup
 	if p == nil {
 		k := string(key)
-		p = m.newPart(k, m.strKey, row)
-		tbl[k] = p
+		p = m.newPart(k, true, row)
+		m.odd[k] = p
 		m.partsPeak = max(m.partsPeak, m.numParts())
 	}
 	return p
@@ -371,7 +391,7 @@ func (m *matchOp) dropPart(p *matchPart) {
 	if p.odd {
 		delete(m.odd, p.key)
 	} else {
-		delete(m.parts, p.key)
+		m.parts.remove(p)
 	}
 	p.dead = true
 	p.gen++
@@ -431,13 +451,28 @@ func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runt
 	// first the partition of every row, then the rows into their
 	// partitions, loaded a few at a time ahead: with many partitions both
 	// are cache misses, which overlap when the loads are independent
-	parts := m.batchParts[:0]
+	parts, hs := m.batchParts[:0], m.batchHash[:0]
+	if m.strKey {
+		// the keys' bytes, loaded independently before they are hashed
+		// (a string read once per row: likely a miss when it is a
+		// partition's key kept from an earlier row)
+		s := 0
+		for _, row := range b.Rows {
+			if v := row[m.cfg.Partition[0]]; v.Kind() == types.KindString {
+				if k := v.Str(); len(k) > 0 {
+					s += int(k[0])
+				}
+			}
+		}
+		m.sink += s
+	}
 	for _, row := range b.Rows {
 		tv := row[m.cfg.TimeCol]
 		if tv.IsNull() {
 			m.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: m.oc.Operator, Value: rowJSON(row),
 				Err: errors.New("MATCH_RECOGNIZE: the row's event time is NULL")})
 			parts = append(parts, nil)
+			hs = append(hs, 0)
 			continue
 		}
 		if ts := tv.Micros(); ts <= m.wm {
@@ -446,9 +481,32 @@ func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runt
 				Err: fmt.Errorf("MATCH_RECOGNIZE: late row: event time %s is not after the watermark %s",
 					types.NewTimestampLTZ(ts), types.NewTimestampLTZ(m.wm))})
 			parts = append(parts, nil)
+			hs = append(hs, 0)
 			continue
 		}
-		parts = append(parts, m.partOf(row))
+		parts = append(parts, nil) // (a placeholder: nil is a late row only if hs says so)
+		hs = append(hs, m.keyHash(row))
+	}
+	for i, row := range b.Rows {
+		if i%prefetchChunk == 0 {
+			// the slots the lookups start at, then their partitions
+			// (usually the first slot's), a chunk at a time
+			chunk := hs[i:min(i+prefetchChunk, len(hs))]
+			s := uint64(0)
+			for _, h := range chunk {
+				s += m.parts.home(h)
+			}
+			for _, h := range chunk {
+				if p := m.parts.homePart(h); p != nil {
+					s += uint64(len(p.key))
+				}
+			}
+			m.sink += int(s)
+		}
+		if tv := row[m.cfg.TimeCol]; tv.IsNull() || tv.Micros() <= m.wm {
+			continue
+		}
+		parts[i] = m.partOf(row, hs[i])
 	}
 	for i, row := range b.Rows {
 		if i%prefetchChunk == 0 {
@@ -469,9 +527,9 @@ func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runt
 		m.markDirty(p, ts)
 	}
 	clear(parts)
-	m.batchParts = parts[:0]
+	m.batchParts, m.batchHash = parts[:0], hs[:0]
 	if cap(parts) > 4096 {
-		m.batchParts = nil
+		m.batchParts, m.batchHash = nil, nil
 	}
 	m.partitions.Set(float64(m.numParts()))
 	return m.flush(ctx, out)
@@ -599,15 +657,12 @@ func (m *matchOp) Watermark(ctx context.Context, wm int64, out runtime.Emitter) 
 	if m.partsPeak >= 4096 && m.numParts() <= m.partsPeak/4 {
 		// a map keeps its peak size: rebuild it, so that a burst of
 		// partitions that went quiet gives its memory back
-		parts := make(map[string]*matchPart, len(m.parts))
-		for k, p := range m.parts {
-			parts[k] = p
-		}
+		m.parts.fit()
 		odd := make(map[string]*matchPart, len(m.odd))
 		for k, p := range m.odd {
 			odd[k] = p
 		}
-		m.parts, m.odd, m.partsPeak = parts, odd, m.numParts()
+		m.odd, m.partsPeak = odd, m.numParts()
 	}
 	m.partitions.Set(float64(m.numParts()))
 	return m.flush(ctx, out)
@@ -663,16 +718,17 @@ func (m *matchOp) prefetchDeadlines(ds []deadline) {
 	m.sink += s
 }
 
-// prefetchKeys is prefetchDirty for the keys of partitions that may be
-// dropped (a map delete hashes and compares them).
+// prefetchKeys is prefetchDirty for partitions that may be dropped: their
+// fields, their matcher's, and the slot of m.parts where the search for
+// them starts.
 func (m *matchOp) prefetchKeys(ps []*matchPart) {
 	s := 0
 	for _, p := range ps {
-		s += len(p.key) + p.nrel + p.m.Touch()
+		s += int(p.hash) + p.nrel + p.m.Touch()
 	}
 	for _, p := range ps {
-		if len(p.key) > 0 {
-			s += int(p.key[0]) + int(p.key[len(p.key)-1])
+		if !p.odd {
+			s += int(m.parts.home(p.hash))
 		}
 	}
 	m.sink += s
@@ -1348,7 +1404,8 @@ func (m *matchOp) Restore(_ context.Context, state []byte) error {
 		if p.odd {
 			m.odd[p.key] = p
 		} else {
-			m.parts[p.key] = p
+			p.hash = m.parts.hash(p.key)
+			m.parts.put(p)
 		}
 		m.partsPeak = max(m.partsPeak, m.numParts())
 		m.touch(p) // dropped at the next watermark if it holds nothing
