@@ -241,8 +241,18 @@ func (qc *queryCtx) bindTableSource(ts *ast.TableSource) (Logical, *scope, error
 				WithHint("FROM s JOIN %s FOR SYSTEM_TIME AS OF s.event_time AS r ON s.k = r.k", tt.Name.String())
 		}
 		if src.Schema.O != "" {
-			return nil, nil, qc.errAt(qc.findWord(src.Schema.O, qc.span.q.Start), diag.Unsupported,
-				"qualified name '%s.%s': catalogs come with the lakehouse in a later release", src.Schema.O, name)
+			at := qc.findWord(src.Schema.O, qc.span.q.Start)
+			rel, ok, err := qc.p.lakeRelation([]string{src.Schema.O, name})
+			if err != nil {
+				return nil, nil, qc.errAt(at, diag.UnknownName, "%v", err)
+			}
+			if !ok {
+				return nil, nil, qc.errAt(at, diag.Unsupported, "qualified name '%s.%s': no Iceberg catalogs in this session", src.Schema.O, name)
+			}
+			if alias == "" {
+				alias = name
+			}
+			return &Scan{Rel: rel, Alias: alias}, scopeOf(rel.Schema(), alias), nil
 		}
 		return qc.bindNamed(name, alias, -1)
 	case *ast.SelectStmt, *ast.SetOprStmt:

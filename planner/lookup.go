@@ -73,6 +73,38 @@ func isUpsertTable(rel *Relation) bool {
 	return rel.Connector == "kafka" && strings.EqualFold(strings.TrimSpace(rel.Options["mode"]), "upsert")
 }
 
+// isChangelogTable reports whether a reference table's source is read as
+// a changelog with its records' times: an upsert Kafka table, or an
+// Iceberg table (each row a version from the commit of its snapshot).
+func isChangelogTable(rel *Relation) bool {
+	return isUpsertTable(rel) || rel.Connector == icebergConnector
+}
+
+// referenceTableParts is referenceTable for a possibly qualified name: a
+// name of two or more parts that is not a catalog object is an Iceberg
+// table.
+func (p *Planner) referenceTableParts(src *diag.Source, parts []string, pos int, what string) (*Relation, *diag.Error) {
+	name := strings.Join(parts, ".")
+	if len(parts) > 1 {
+		if _, ok := p.Catalog.Lookup(name); !ok {
+			rel, ok, err := p.lakeRelation(parts)
+			if err != nil {
+				return nil, diag.Errorf(src, pos, diag.UnknownName, "%v", err)
+			}
+			if !ok {
+				return nil, diag.Errorf(src, pos, diag.Unsupported, "qualified name '%s': no Iceberg catalogs in this session", name)
+			}
+			if len(rel.PrimaryKey) == 0 {
+				return nil, diag.Errorf(src, pos, diag.Semantic, "Iceberg table '%s' has no identifier fields: %s reads a table kept by its primary key", rel.Name, what).
+					WithHint("declare it: CREATE TABLE t (..., PRIMARY KEY (k) NOT ENFORCED) WITH ('connector' = 'iceberg', 'catalog' = '%s', 'table' = '%s')",
+						rel.Options["catalog"], rel.Options["table"])
+			}
+			return rel, nil
+		}
+	}
+	return p.referenceTable(src, name, pos, what)
+}
+
 const refTableHint = "a reference table is declared with a PRIMARY KEY: CREATE TABLE t (..., PRIMARY KEY (k) NOT ENFORCED) " +
 	"WITH ('connector' = 'kafka', 'mode' = 'upsert', ...), or a 'file' table whose rows upsert their key"
 
@@ -112,9 +144,9 @@ func (p *Planner) referenceTable(src *diag.Source, name string, pos int, what st
 	case rel.Connector == "kafka" && !isUpsertTable(rel):
 		return nil, diag.Errorf(src, pos, diag.Semantic, "Kafka table '%s' is read as a stream: %s needs 'mode' = 'upsert'", rel.Name, what).
 			WithHint("add 'mode' = 'upsert' to its WITH options: a record upserts the row of its key, a tombstone deletes it")
-	case rel.Connector != "kafka" && rel.Connector != "file":
+	case rel.Connector != "kafka" && rel.Connector != "file" && rel.Connector != icebergConnector:
 		return nil, diag.Errorf(src, pos, diag.Unsupported, "connector '%s' cannot hold a reference table", rel.Connector).
-			WithHint("use a Kafka table with 'mode' = 'upsert', or a 'file' table")
+			WithHint("use a Kafka table with 'mode' = 'upsert', a 'file' table or an Iceberg table")
 	}
 	return rel, nil
 }
@@ -193,10 +225,6 @@ func (qc *queryCtx) bindJoin(j *ast.Join) (Logical, *scope, error) {
 		return nil, nil, diag.Errorf(src, tt.Pos, diag.Semantic, "a temporal join needs ON <condition>").
 			WithHint("%s", joinHint)
 	}
-	if len(tt.Name.Parts) > 1 {
-		return nil, nil, diag.Errorf(src, tt.Name.Pos, diag.Unsupported,
-			"qualified name '%s': catalogs come with the lakehouse in a later release", tt.Name.String())
-	}
 	// the left side
 	var left Logical
 	var lsc *scope
@@ -212,7 +240,7 @@ func (qc *queryCtx) bindJoin(j *ast.Join) (Logical, *scope, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rel, derr := qc.p.referenceTable(src, tt.Name.String(), tt.Name.Pos, "a temporal join")
+	rel, derr := qc.p.referenceTableParts(src, tt.Name.Parts, tt.Name.Pos, "a temporal join")
 	if derr != nil {
 		return nil, nil, derr
 	}
@@ -242,7 +270,7 @@ func (qc *queryCtx) bindJoin(j *ast.Join) (Logical, *scope, error) {
 		if x.Index != ls.TimeAttr || ls.TimeAttr < 0 {
 			return nil, nil, asOfError(src, tt, timeName)
 		}
-		if rel.TimeAttr < 0 && !isUpsertTable(rel) {
+		if rel.TimeAttr < 0 && !isChangelogTable(rel) {
 			return nil, nil, diag.Errorf(src, tt.AsOf.Start, diag.Semantic,
 				"an event-time temporal join needs the times of the table's versions, and '%s' has no time attribute", rel.Name).
 				WithHint("declare WATERMARK FOR <time column> in '%s' (an upsert Kafka table also has its records' times), "+
@@ -503,10 +531,11 @@ func (b *binder) subquery(sq *ast.SubqueryExpr, kind subqueryKind, in expr.Expr)
 			return nil, diag.Errorf(src, at, diag.Unsupported, "MATCH_RECOGNIZE is not supported in a subquery").WithHint("%s", shape)
 		}
 	}
+	parts := []string{name}
 	if tn.Schema.O != "" {
-		return nil, diag.Errorf(src, namePos, diag.Unsupported, "qualified name '%s.%s': catalogs come with the lakehouse in a later release", tn.Schema.O, name)
+		parts = []string{tn.Schema.O, name}
 	}
-	rel, derr := b.p.referenceTable(src, name, namePos, "a subquery")
+	rel, derr := b.p.referenceTableParts(src, parts, namePos, "a subquery")
 	if derr != nil {
 		return nil, derr
 	}
@@ -788,7 +817,20 @@ func (l *lowering) lowerLookup(x *Lookup) (int, error) {
 	}
 	cc := connectors.Config{Name: rel.Name, Options: opts, Schema: rel.PhysicalSchema(),
 		Metadata: rel.MetadataColumns(), KeyColumns: keyFields(opts), Settings: l.p.Settings}
-	if isUpsertTable(rel) {
+	if isLakeRelation(rel) && unbounded(x.In) {
+		// A table named by its qualified name follows a stream that
+		// does not end: its new snapshots keep coming.
+		opts["streaming"] = "true"
+		if v := l.p.Settings[SettingIcebergMonitorInterval]; v != "" {
+			opts["monitor-interval"] = v
+		}
+	}
+	settings, err := l.p.withLakeSettings(rel.Connector, opts)
+	if err != nil {
+		return 0, fmt.Errorf("'%s': %v", rel.Name, err)
+	}
+	cc.Settings = settings
+	if isChangelogTable(rel) {
 		cc.Changelog, cc.PrimaryKey = true, rel.PrimaryKey
 		raw := len(rawScope(rel).cols)
 		project = append(project, &expr.Column{Index: raw, Name: changeColumn, T: types.Int.WithNotNull()},

@@ -129,10 +129,14 @@ func (l *lowering) source(s *Scan) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	settings, err := l.p.withLakeSettings(rel.Connector, opts)
+	if err != nil {
+		return 0, fmt.Errorf("'%s': %v", rel.Name, err)
+	}
 	cfg := &plan.SourceConfig{
 		Connector: rel.Connector,
 		Conn: connectors.Config{Name: rel.Name, Options: opts, Schema: rel.PhysicalSchema(),
-			Metadata: rel.MetadataColumns(), KeyColumns: keyFields(opts), Settings: l.p.Settings},
+			Metadata: rel.MetadataColumns(), KeyColumns: keyFields(opts), Settings: settings},
 		Project: project, TimeAttr: rel.TimeAttr, Watermark: wm,
 	}
 	if isIdentity(project) {

@@ -166,7 +166,7 @@ func (p *stmtParser) describe(t token) string {
 // statementStarts are the words a statement begins with: finding one where
 // a clause was expected usually means the previous statement lacks its ';'.
 var statementStarts = map[string]bool{"CREATE": true, "SELECT": true, "INSERT": true, "SET": true,
-	"RESET": true, "SHOW": true, "DESCRIBE": true, "EXPLAIN": true, "DROP": true, "STOP": true, "ALTER": true}
+	"RESET": true, "SHOW": true, "DESCRIBE": true, "EXPLAIN": true, "DROP": true, "STOP": true, "ALTER": true, "CALL": true}
 
 // unexpected fails at t, saying what was expected; when t is a bare word
 // close to one of the keywords, the hint suggests it.
@@ -305,7 +305,7 @@ func (p *stmtParser) keyOrValue() (string, int, bool) {
 }
 
 var statementKeywords = []string{"SELECT", "WITH", "CREATE", "INSERT", "SET", "RESET", "SHOW",
-	"DESCRIBE", "DESC", "EXPLAIN", "DROP", "STOP", "ALTER"}
+	"DESCRIBE", "DESC", "EXPLAIN", "DROP", "STOP", "ALTER", "CALL"}
 
 func (p *stmtParser) parseStatement() Statement {
 	t := p.peek()
@@ -342,6 +342,8 @@ func (p *stmtParser) parseStatement() Statement {
 		return p.parseStop()
 	case t.is("ALTER"):
 		return p.parseAlter()
+	case t.is("CALL"):
+		return p.parseCall()
 	}
 	hint := "statements start with " + strings.Join(statementKeywords, ", ")
 	if t.kind == tokIdent {

@@ -396,7 +396,9 @@ func (s *Session) prepare(st *state, src *diag.Source, stmt parser.Statement) (a
 	case *parser.CreateCatalogStmt:
 		return s.createCatalog(st, src, x)
 	case *parser.AlterTableStmt:
-		return nil, diag.Errorf(src, start, diag.Unsupported, "ALTER TABLE is not supported yet")
+		return s.alterTable(st, src, x)
+	case *parser.CallStmt:
+		return s.callProcedure(st, src, x)
 	}
 	return nil, diag.Errorf(src, start, diag.Unsupported, "statement %T is not supported", stmt)
 }

@@ -1,0 +1,160 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/chatsql/chatsql/connectors/iceberg"
+	"github.com/chatsql/chatsql/planner"
+	"github.com/chatsql/chatsql/planner/diag"
+	"github.com/chatsql/chatsql/planner/parser"
+)
+
+// TableKey returns the identifier fields (Iceberg's primary key) of
+// table tbl of catalog cat, for temporal joins on a qualified name.
+func (v lakeView) TableKey(cat string, tbl []string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(v.s.ctx, 30*time.Second)
+	defer cancel()
+	c, err := v.s.lake.Get(ctx, cat)
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.LoadTable(ctx, table.Identifier(tbl))
+	if err != nil {
+		return nil, err
+	}
+	sc := t.Schema()
+	var out []string
+	for _, id := range sc.IdentifierFieldIDs {
+		if n, ok := sc.FindColumnName(id); ok {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+var _ planner.LakeKeys = lakeView{}
+
+// callProcedure is CALL [catalog.]system.procedure(args): Iceberg's
+// table-care procedures (rewrite_data_files, expire_snapshots).
+func (s *Session) callProcedure(st *state, src *diag.Source, x *parser.CallStmt) (action, error) {
+	parts := x.Procedure.Parts
+	cat := iceberg.DefaultCatalog
+	if len(parts) == 3 {
+		cat, parts = strings.ToLower(parts[0]), parts[1:]
+	}
+	if len(parts) != 2 || !strings.EqualFold(parts[0], "system") {
+		return nil, diag.Errorf(src, x.Procedure.Pos, diag.Semantic, "procedures are called as CALL <catalog>.system.<procedure>(...), not '%s'", x.Procedure.String()).
+			WithHint("CALL lake.system.rewrite_data_files('chat.messages')")
+	}
+	if !st.lake.Has(cat) {
+		return nil, diag.Errorf(src, x.Procedure.Pos, diag.UnknownName, "unknown catalog '%s'", cat).WithHint("SHOW CATALOGS lists them")
+	}
+	name := strings.ToLower(parts[1])
+	var proc *iceberg.Procedure
+	var names []string
+	for i := range iceberg.Procedures {
+		names = append(names, iceberg.Procedures[i].Name)
+		if iceberg.Procedures[i].Name == name {
+			proc = &iceberg.Procedures[i]
+		}
+	}
+	if proc == nil {
+		e := diag.Errorf(src, x.Procedure.Pos, diag.UnknownName, "unknown procedure system.%s", name)
+		if m := closest(name, names); m != "" {
+			return nil, e.WithHint("did you mean %s?", m)
+		}
+		return nil, e.WithHint("procedures: %s", strings.Join(names, ", "))
+	}
+	args := iceberg.CallArgs{Values: map[string]string{}, Maps: map[string][]string{}}
+	for i, a := range x.Args {
+		key := a.Name
+		if key == "" {
+			if i >= len(proc.Params) {
+				return nil, diag.Errorf(src, a.Pos, diag.Semantic, "%s takes %d arguments (%s)", name, len(proc.Params), strings.Join(proc.Params, ", "))
+			}
+			key = proc.Params[i]
+		}
+		if a.IsMap {
+			args.Maps[key] = a.Map
+		} else {
+			args.Values[key] = a.Value
+		}
+	}
+	return func(ctx context.Context) (Result, error) {
+		r, err := s.lake.Call(ctx, cat, name, args)
+		if err != nil {
+			return Result{}, diag.Errorf(src, x.Start, diag.Semantic, "CALL %s: %v", x.Procedure.String(), err)
+		}
+		return Result{Kind: ResultTable, Columns: r.Columns, Rows: [][]string{r.Row}}, nil
+	}, nil
+}
+
+// alterTable is ALTER TABLE <iceberg table> ADD [COLUMN] ...: schema
+// evolution. The table is a qualified name (catalog.namespace.table or
+// namespace.table) or a CREATE TABLE with 'connector' = 'iceberg'.
+func (s *Session) alterTable(st *state, src *diag.Source, x *parser.AlterTableStmt) (action, error) {
+	name := x.Table.String()
+	cat, ident := "", []string(nil)
+	if obj, ok := st.catalog.Lookup(name); ok {
+		rel, isRel := obj.(*planner.Relation)
+		if !isRel || !strings.EqualFold(rel.Connector, "iceberg") {
+			return nil, diag.Errorf(src, x.Table.Pos, diag.Unsupported, "ALTER TABLE changes Iceberg tables; '%s' is not one", name).
+				WithHint("a declared table's columns are its CREATE TABLE: drop and create it again")
+		}
+		cat = strings.ToLower(strings.TrimSpace(rel.Options["catalog"]))
+		if cat == "" {
+			cat = iceberg.DefaultCatalog
+		}
+		ident = strings.Split(rel.Options["table"], ".")
+	} else {
+		parts := x.Table.Parts
+		switch {
+		case len(parts) >= 3 && st.lake.Has(parts[0]):
+			cat, ident = strings.ToLower(parts[0]), parts[1:]
+		case len(parts) >= 3:
+			return nil, diag.Errorf(src, x.Table.Pos, diag.UnknownName, "unknown catalog '%s'", parts[0]).WithHint("SHOW CATALOGS lists them")
+		case len(parts) == 2:
+			cat, ident = iceberg.DefaultCatalog, parts
+		default:
+			return nil, diag.Errorf(src, x.Table.Pos, diag.UnknownName, "unknown table '%s'", name).
+				WithHint("name an Iceberg table as catalog.namespace.table")
+		}
+	}
+	for _, c := range x.AddColumns {
+		if c.Type.NotNull {
+			return nil, diag.Errorf(src, c.Name.Pos, diag.Unsupported, "an added column is optional: NOT NULL cannot hold for the rows already written").
+				WithHint("drop NOT NULL")
+		}
+		if _, err := iceberg.IcebergType(c.Type); err != nil {
+			return nil, diag.Errorf(src, c.TypePos, diag.Semantic, "column %s: %v", c.Name.String(), err)
+		}
+	}
+	return func(ctx context.Context) (Result, error) {
+		c, err := s.lake.Get(ctx, cat)
+		if err != nil {
+			return Result{}, err
+		}
+		t, err := c.LoadTable(ctx, table.Identifier(ident))
+		if errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace) {
+			return Result{}, diag.Errorf(src, x.Table.Pos, diag.UnknownName, "Iceberg table %s.%s does not exist", cat, strings.Join(ident, "."))
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		var added []string
+		for _, col := range x.AddColumns {
+			if err := iceberg.AddColumn(ctx, t, col.Name.String(), col.Type); err != nil {
+				return Result{}, diag.Errorf(src, col.Name.Pos, diag.Semantic, "ALTER TABLE %s: %v", name, err)
+			}
+			added = append(added, col.Name.String())
+		}
+		return Result{Kind: ResultMessage, Message: fmt.Sprintf("Iceberg table %s.%s: added %s.", cat, strings.Join(ident, "."), strings.Join(added, ", "))}, nil
+	}, nil
+}
