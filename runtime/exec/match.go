@@ -66,10 +66,8 @@ type matchOp struct {
 	parts  partTable
 	odd    map[string]*matchPart
 	strKey bool
-	// batchParts and batchHash are Process's scratch: the partition of
-	// each row, and the hash of its key
+	// batchParts is Process's scratch: the partition of each row
 	batchParts []*matchPart
-	batchHash  []uint64
 	// numbers keeps MATCH_NUMBER() of partitions dropped while idle, when a
 	// measure or condition reads it (else nothing outlives a quiet
 	// partition): a partition that comes back continues its numbering.
@@ -451,62 +449,50 @@ func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runt
 	// first the partition of every row, then the rows into their
 	// partitions, loaded a few at a time ahead: with many partitions both
 	// are cache misses, which overlap when the loads are independent
-	parts, hs := m.batchParts[:0], m.batchHash[:0]
-	if m.strKey {
-		// the keys' bytes, loaded independently before they are hashed
-		// (a string read once per row: likely a miss when it is a
-		// partition's key kept from an earlier row)
-		s := 0
-		for _, row := range b.Rows {
-			if v := row[m.cfg.Partition[0]]; v.Kind() == types.KindString {
-				if k := v.Str(); len(k) > 0 {
-					s += int(k[0])
+	parts := m.batchParts[:0]
+	var hs [prefetchChunk]uint64 // 0: the row's key is in m.odd
+	var ok [prefetchChunk]bool   // the row is not late
+	for c := 0; c < len(b.Rows); c += prefetchChunk {
+		rows := b.Rows[c:min(c+prefetchChunk, len(b.Rows))]
+		sink := uint64(0)
+		if m.strKey {
+			// the keys' bytes, loaded together before they are hashed
+			// (likely a miss when the string is a partition's key
+			// decoded long ago)
+			for _, row := range rows {
+				if v := row[m.cfg.Partition[0]]; v.Kind() == types.KindString {
+					if k := v.Str(); len(k) > 0 {
+						sink += uint64(k[0])
+					}
 				}
 			}
 		}
-		m.sink += s
-	}
-	for _, row := range b.Rows {
-		tv := row[m.cfg.TimeCol]
-		if tv.IsNull() {
-			m.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: m.oc.Operator, Value: rowJSON(row),
-				Err: errors.New("MATCH_RECOGNIZE: the row's event time is NULL")})
-			parts = append(parts, nil)
-			hs = append(hs, 0)
-			continue
-		}
-		if ts := tv.Micros(); ts <= m.wm {
-			m.late.Inc()
-			m.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: m.oc.Operator, Value: rowJSON(row),
-				Err: fmt.Errorf("MATCH_RECOGNIZE: late row: event time %s is not after the watermark %s",
-					types.NewTimestampLTZ(ts), types.NewTimestampLTZ(m.wm))})
-			parts = append(parts, nil)
-			hs = append(hs, 0)
-			continue
-		}
-		parts = append(parts, nil) // (a placeholder: nil is a late row only if hs says so)
-		hs = append(hs, m.keyHash(row))
-	}
-	for i, row := range b.Rows {
-		if i%prefetchChunk == 0 {
-			// the slots the lookups start at, then their partitions
-			// (usually the first slot's), a chunk at a time
-			chunk := hs[i:min(i+prefetchChunk, len(hs))]
-			s := uint64(0)
-			for _, h := range chunk {
-				s += m.parts.home(h)
+		for j, row := range rows {
+			ok[j] = m.admit(ctx, row)
+			if ok[j] {
+				hs[j] = m.keyHash(row)
 			}
-			for _, h := range chunk {
-				if p := m.parts.homePart(h); p != nil {
-					s += uint64(len(p.key))
-				}
+		}
+		// the slots the lookups start at, then their partitions (usually
+		// the first slot's)
+		for j := range rows {
+			if ok[j] {
+				sink += m.parts.home(hs[j])
 			}
-			m.sink += int(s)
 		}
-		if tv := row[m.cfg.TimeCol]; tv.IsNull() || tv.Micros() <= m.wm {
-			continue
+		for j := range rows {
+			if p := m.parts.homePart(hs[j]); ok[j] && p != nil {
+				sink += uint64(len(p.key))
+			}
 		}
-		parts[i] = m.partOf(row, hs[i])
+		m.sink += int(sink)
+		for j, row := range rows {
+			var p *matchPart
+			if ok[j] {
+				p = m.partOf(row, hs[j])
+			}
+			parts = append(parts, p)
+		}
 	}
 	for i, row := range b.Rows {
 		if i%prefetchChunk == 0 {
@@ -527,12 +513,38 @@ func (m *matchOp) Process(ctx context.Context, _ int, b *runtime.Batch, out runt
 		m.markDirty(p, ts)
 	}
 	clear(parts)
-	m.batchParts, m.batchHash = parts[:0], hs[:0]
+	m.batchParts = parts[:0]
 	if cap(parts) > 4096 {
-		m.batchParts, m.batchHash = nil, nil
+		m.batchParts = nil
 	}
 	m.partitions.Set(float64(m.numParts()))
 	return m.flush(ctx, out)
+}
+
+// admit reports whether row goes to its partition: a row without an event
+// time, or late (at or behind the watermark), is dead-lettered.
+func (m *matchOp) admit(ctx context.Context, row types.Row) bool {
+	if tv := row[m.cfg.TimeCol]; !tv.IsNull() && tv.Micros() > m.wm {
+		return true
+	}
+	return m.reject(ctx, row)
+}
+
+// reject dead-letters a row that admit does not admit.
+func (m *matchOp) reject(ctx context.Context, row types.Row) bool {
+	tv := row[m.cfg.TimeCol]
+	if tv.IsNull() {
+		m.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: m.oc.Operator, Value: rowJSON(row),
+			Err: errors.New("MATCH_RECOGNIZE: the row's event time is NULL")})
+		return false
+	}
+	if ts := tv.Micros(); ts <= m.wm {
+		m.late.Inc()
+		m.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: m.oc.Operator, Value: rowJSON(row),
+			Err: fmt.Errorf("MATCH_RECOGNIZE: late row: event time %s is not after the watermark %s",
+				types.NewTimestampLTZ(ts), types.NewTimestampLTZ(m.wm))})
+	}
+	return false
 }
 
 func (m *matchOp) flush(ctx context.Context, out runtime.Emitter) error {
