@@ -700,30 +700,12 @@ func (b *binder) lookupAggregate(x *ast.AggregateFuncExpr, cfg *plan.LookupConfi
 // extractSubquery moves a subquery of a Project or Filter into a Lookup
 // below it; the subquery becomes a read of the appended column.
 func extractSubquery(n Logical) (Logical, bool, error) {
-	var exprs []expr.Expr
-	var in Logical
-	switch x := n.(type) {
-	case *Project:
-		exprs, in = x.Exprs, x.In
-	case *Filter:
-		exprs, in = []expr.Expr{x.Cond}, x.In
-	default:
+	exprs, in, ok := extractTarget(n)
+	if !ok {
 		return n, false, nil
 	}
-	var sq *expr.Subquery
-	for _, e := range exprs {
-		expr.Any(e, func(s expr.Expr) bool {
-			if q, ok := s.(*expr.Subquery); ok {
-				sq = q
-				return true
-			}
-			return false
-		})
-		if sq != nil {
-			break
-		}
-	}
-	if sq == nil {
+	sq, ok := firstOf(exprs, func(*expr.Subquery) bool { return true })
+	if !ok {
 		return n, false, nil
 	}
 	sp := sq.Plan.(*subqueryPlan)
@@ -758,35 +740,7 @@ func extractSubquery(n Logical) (Logical, bool, error) {
 	}
 	lk := &Lookup{In: in, Rel: sp.Rel, Alias: sp.Alias, Cfg: cfg, Name: name + "_" + strconv.Itoa(width), T: sq.T}
 	ref := &expr.Column{Index: width, Name: lk.Name, T: sq.T}
-	replace := func(e expr.Expr) (expr.Expr, error) {
-		return expr.Transform(e, func(s expr.Expr) (expr.Expr, error) {
-			if s == sq {
-				return ref, nil
-			}
-			return s, nil
-		})
-	}
-	switch x := n.(type) {
-	case *Project:
-		c := *x
-		c.In = lk
-		c.Exprs = make([]expr.Expr, len(x.Exprs))
-		for i, e := range x.Exprs {
-			r, err := replace(e)
-			if err != nil {
-				return nil, false, err
-			}
-			c.Exprs[i] = r
-		}
-		return &c, true, nil
-	case *Filter:
-		cond, err := replace(x.Cond)
-		if err != nil {
-			return nil, false, err
-		}
-		return identityProject(&Filter{In: lk, Cond: cond}, width), true, nil
-	}
-	return n, false, nil
+	return readAppended(n, lk, ref, func(s expr.Expr) bool { return s == sq })
 }
 
 // Names of the changelog columns a reference table's source appends.

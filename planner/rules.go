@@ -70,47 +70,66 @@ func transformUp(n Logical, f func(Logical) (Logical, error)) (Logical, error) {
 // extractAsync moves the innermost async call of a Project or Filter into
 // an AsyncCalc below it; the call becomes a read of the appended column.
 func extractAsync(n Logical) (Logical, bool, error) {
-	var exprs []expr.Expr
-	var in Logical
-	switch x := n.(type) {
-	case *Project:
-		exprs, in = x.Exprs, x.In
-	case *Filter:
-		exprs, in = []expr.Expr{x.Cond}, x.In
-	default:
+	exprs, in, ok := extractTarget(n)
+	if !ok {
 		return n, false, nil
 	}
-	var call *expr.AsyncCall
-	for _, e := range exprs {
-		expr.Any(e, func(s expr.Expr) bool {
-			if a, ok := s.(*expr.AsyncCall); ok && call == nil {
-				inner := false
-				for _, arg := range a.Args {
-					// an async call or a subquery in an argument goes first
-					if expr.IsDeferred(arg) {
-						inner = true
-					}
-				}
-				if !inner {
-					call = a
-					return true
-				}
+	call, ok := firstOf(exprs, func(a *expr.AsyncCall) bool {
+		for _, arg := range a.Args {
+			// an async call or a subquery in an argument goes first
+			if expr.IsDeferred(arg) {
+				return false
 			}
-			return false
-		})
-		if call != nil {
-			break
 		}
-	}
-	if call == nil {
+		return true
+	})
+	if !ok {
 		return n, false, nil
 	}
 	width := len(in.Schema().Columns)
 	ac := &AsyncCalc{In: in, Fn: call.Fn, Args: call.Args, T: call.T, Name: fmt.Sprintf("$%s_%d", call.Fn.Name, width)}
 	ref := &expr.Column{Index: width, Name: ac.Name, T: call.T}
+	return readAppended(n, ac, ref, func(s expr.Expr) bool { return s == call || sameCall(s, call) })
+}
+
+// extractTarget returns the expressions of the Project or Filter n and its
+// input, the node an extraction rule puts a node appending a column above;
+// ok is false for any other node.
+func extractTarget(n Logical) (exprs []expr.Expr, in Logical, ok bool) {
+	switch x := n.(type) {
+	case *Project:
+		return x.Exprs, x.In, true
+	case *Filter:
+		return []expr.Expr{x.Cond}, x.In, true
+	}
+	return nil, nil, false
+}
+
+// firstOf returns the first node of type T in exprs, in expr.Any's order,
+// that accept takes.
+func firstOf[T expr.Expr](exprs []expr.Expr, accept func(T) bool) (found T, ok bool) {
+	for _, e := range exprs {
+		if expr.Any(e, func(s expr.Expr) bool {
+			t, ok := s.(T)
+			if ok && accept(t) {
+				found = t
+				return true
+			}
+			return false
+		}) {
+			return found, true
+		}
+	}
+	return found, false
+}
+
+// readAppended rebuilds the Project or Filter n over below, a node that
+// appends the column ref to n's input: every expression that is takes
+// becomes a read of ref.
+func readAppended(n, below Logical, ref *expr.Column, is func(expr.Expr) bool) (Logical, bool, error) {
 	replace := func(e expr.Expr) (expr.Expr, error) {
 		return expr.Transform(e, func(s expr.Expr) (expr.Expr, error) {
-			if s == call || sameCall(s, call) {
+			if is(s) {
 				return ref, nil
 			}
 			return s, nil
@@ -119,7 +138,7 @@ func extractAsync(n Logical) (Logical, bool, error) {
 	switch x := n.(type) {
 	case *Project:
 		c := *x
-		c.In = ac
+		c.In = below
 		c.Exprs = make([]expr.Expr, len(x.Exprs))
 		for i, e := range x.Exprs {
 			r, err := replace(e)
@@ -135,8 +154,8 @@ func extractAsync(n Logical) (Logical, bool, error) {
 			return nil, false, err
 		}
 		// the filter's output must not carry the extra column
-		f := &Filter{In: ac, Cond: cond}
-		return identityProject(f, width), true, nil
+		f := &Filter{In: below, Cond: cond}
+		return identityProject(f, ref.Index), true, nil
 	}
 	return n, false, nil
 }

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
 	"github.com/chatsql/chatsql/runtime/session"
+	"github.com/chatsql/chatsql/runtime/textable"
 	"github.com/chatsql/chatsql/runtime/types"
 )
 
@@ -27,130 +27,12 @@ func printResult(w io.Writer, r session.Result) {
 	}
 }
 
-// printTable writes an aligned table with a "(N rows)" footer:
-//
-//	 name | type
-//	------+--------
-//	 a    | BIGINT
-//	(1 row)
+// printTable writes an aligned table with a "(N rows)" footer.
 func printTable(w io.Writer, cols []string, rows [][]string, right []bool) {
-	widths := make([]int, len(cols))
-	for i, c := range cols {
-		widths[i] = displayWidth(c)
-	}
-	for _, row := range rows {
-		for i := range cols {
-			if i < len(row) {
-				widths[i] = max(widths[i], displayWidth(cleanCell(row[i])))
-			}
-		}
-	}
-	var b strings.Builder
-	writeRow(&b, cols, widths, nil)
-	writeRule(&b, widths)
-	for _, row := range rows {
-		writeRow(&b, row, widths, right)
-	}
-	b.WriteString(rowCount(len(rows)) + "\n")
-	io.WriteString(w, b.String())
+	textable.Write(w, cols, rows, right)
 }
 
-func rowCount(n int) string {
-	if n == 1 {
-		return "(1 row)"
-	}
-	return fmt.Sprintf("(%d rows)", n)
-}
-
-// writeRow pads every cell to its column's width; a cell wider than its
-// column pushes the rest of the row right rather than being cut, so no data
-// is hidden. The last column is not padded (no trailing blanks).
-func writeRow(b *strings.Builder, cells []string, widths []int, right []bool) {
-	for i, w := range widths {
-		if i > 0 {
-			b.WriteString(" |")
-		}
-		b.WriteByte(' ')
-		cell := ""
-		if i < len(cells) {
-			cell = cleanCell(cells[i])
-		}
-		pad := max(w-displayWidth(cell), 0)
-		last := i == len(widths)-1
-		switch {
-		case i < len(right) && right[i]:
-			b.WriteString(strings.Repeat(" ", pad))
-			b.WriteString(cell)
-		case last:
-			b.WriteString(cell)
-		default:
-			b.WriteString(cell)
-			b.WriteString(strings.Repeat(" ", pad))
-		}
-	}
-	b.WriteByte('\n')
-}
-
-func writeRule(b *strings.Builder, widths []int) {
-	for i, w := range widths {
-		if i > 0 {
-			b.WriteByte('+')
-		}
-		b.WriteString(strings.Repeat("-", w+2))
-	}
-	b.WriteByte('\n')
-}
-
-// cleanCell keeps a cell on one line: control characters would break the
-// table (and could move the cursor), so they are shown escaped.
-func cleanCell(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case unicode.IsControl(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// displayWidth approximates the terminal columns s takes: wide East Asian
-// characters and emoji take two, combining marks none.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch {
-		case r < 0x300:
-			n++
-		case unicode.Is(unicode.Mn, r) || r == 0x200d:
-			// combining mark or zero-width joiner
-		case isWide(r):
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
-}
-
-func isWide(r rune) bool {
-	return (r >= 0x1100 && r <= 0x115f) || (r >= 0x2e80 && r <= 0xa4cf) ||
-		(r >= 0xac00 && r <= 0xd7a3) || (r >= 0xf900 && r <= 0xfaff) ||
-		(r >= 0xfe30 && r <= 0xfe4f) || (r >= 0xff00 && r <= 0xff60) ||
-		(r >= 0xffe0 && r <= 0xffe6) || (r >= 0x1f300 && r <= 0x1faff) ||
-		(r >= 0x20000 && r <= 0x3fffd)
-}
+func rowCount(n int) string { return textable.RowCount(n) }
 
 // streamPrinter prints the rows of a streaming SELECT as they arrive. The
 // header goes out before any row exists, so column widths come from the
@@ -167,7 +49,7 @@ type streamPrinter struct {
 func newStreamPrinter(w io.Writer, cols []string, colTypes []types.Type) *streamPrinter {
 	p := &streamPrinter{w: w, widths: make([]int, len(cols)), right: make([]bool, len(cols))}
 	for i, c := range cols {
-		p.widths[i] = displayWidth(c)
+		p.widths[i] = textable.Width(c)
 		if i < len(colTypes) {
 			p.widths[i] = max(p.widths[i], typicalWidth(colTypes[i]))
 			p.right[i] = colTypes[i].Kind.IsNumeric()
@@ -179,8 +61,8 @@ func newStreamPrinter(w io.Writer, cols []string, colTypes []types.Type) *stream
 // header writes the column names and the rule.
 func (p *streamPrinter) header(cols []string) {
 	p.buf.Reset()
-	writeRow(&p.buf, cols, p.widths, nil)
-	writeRule(&p.buf, p.widths)
+	textable.WriteRow(&p.buf, cols, p.widths, nil)
+	textable.WriteRule(&p.buf, p.widths)
 	io.WriteString(p.w, p.buf.String())
 }
 
@@ -195,7 +77,7 @@ func (p *streamPrinter) batch(rows []types.Row) {
 				cells[i] = row[i].String()
 			}
 		}
-		writeRow(&p.buf, cells, p.widths, p.right)
+		textable.WriteRow(&p.buf, cells, p.widths, p.right)
 	}
 	p.rows += len(rows)
 	io.WriteString(p.w, p.buf.String())

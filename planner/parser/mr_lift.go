@@ -6,7 +6,6 @@ import (
 
 	"github.com/chatsql/chatsql/connectors"
 	"github.com/chatsql/chatsql/planner/diag"
-	"github.com/pingcap/tidb/pkg/parser/ast"
 )
 
 // Cutting MATCH_RECOGNIZE out of a query: TiDB cannot parse it, so the
@@ -36,22 +35,12 @@ func cutMatchRecognize(src *diag.Source, start, end int) (cut mrCut, err *diag.E
 	if !containsFold(src.Text[start:end], "MATCH_RECOGNIZE") {
 		return cut, nil
 	}
-	r := lex(src.Text, start, end)
-	if r.err != nil {
+	p, match, openOf, ok := cutLex(src, start, end)
+	if !ok {
 		return cut, nil // lift reports it
 	}
-	toks := r.toks
-	match, openOf := parenMatch(toks)
-	p := &stmtParser{src: src, toks: toks}
-	defer func() {
-		if x := recover(); x != nil {
-			b, ok := x.(bailout)
-			if !ok {
-				panic(x)
-			}
-			cut, err = mrCut{}, b.err
-		}
-	}()
+	toks := p.toks
+	defer catchBailout(&cut, &err)
 	type span struct{ kw, ref, close int } // token indices
 	var spans []span
 	for k := 0; k+1 < len(toks); k++ {
@@ -80,12 +69,7 @@ func cutMatchRecognize(src *diag.Source, start, end int) (cut mrCut, err *diag.E
 		cut.names = append(cut.names, name)
 		cut.mrs = append(cut.mrs, mr)
 	}
-	for _, t := range toks {
-		if (t.kind == tokIdent || t.kind == tokQuotedIdent) && len(t.val) >= len(mrPrefix) && strings.EqualFold(t.val[:len(mrPrefix)], mrPrefix) {
-			p.failHint(t.start, diag.Semantic, "rename it: in a query with MATCH_RECOGNIZE, names starting with "+mrPrefix+
-				" stand for the MATCH_RECOGNIZE clauses", "the name '%s' is reserved", t.val)
-		}
-	}
+	p.reservePrefix(mrPrefix, "MATCH_RECOGNIZE", "the MATCH_RECOGNIZE clauses")
 	return cut, nil
 }
 
@@ -178,20 +162,6 @@ func (p *stmtParser) mrInput(ref, kw int) MRInput {
 	return MRInput{Query: q, Pos: t.start}
 }
 
-// mrTables collects the placeholder tables in TiDB's AST.
-type mrTables map[string]*ast.TableSource
-
-func (m mrTables) Enter(n ast.Node) (ast.Node, bool) {
-	if ts, ok := n.(*ast.TableSource); ok {
-		if tn, ok := ts.Source.(*ast.TableName); ok && tn.Schema.L == "" && strings.HasPrefix(tn.Name.L, mrPrefix) {
-			m[tn.Name.L] = ts
-		}
-	}
-	return n, false
-}
-
-func (m mrTables) Leave(n ast.Node) (ast.Node, bool) { return n, true }
-
 // attach records the clauses in q, with the aliases TiDB found, checking
 // that each placeholder is a table in FROM (a MATCH_RECOGNIZE after, say,
 // a column in a select list is not).
@@ -199,16 +169,14 @@ func (c mrCut) attach(q *Query) *diag.Error {
 	if len(c.mrs) == 0 {
 		return nil
 	}
-	found := mrTables{}
-	q.Stmt.Accept(found)
+	aliases, missing := placeholderAliases(q, mrPrefix, c.names)
+	if missing >= 0 {
+		return diag.Errorf(q.Src, c.mrs[missing].Pos, diag.Syntax, "MATCH_RECOGNIZE must follow a table name or a subquery in FROM").
+			WithHint("%s", mrPlacement)
+	}
 	q.MatchRecognize = make(map[string]*MatchRecognize, len(c.mrs))
 	for i, name := range c.names {
-		ts, ok := found[name]
-		if !ok {
-			return diag.Errorf(q.Src, c.mrs[i].Pos, diag.Syntax, "MATCH_RECOGNIZE must follow a table name or a subquery in FROM").
-				WithHint("%s", mrPlacement)
-		}
-		c.mrs[i].Alias = ts.AsName.O
+		c.mrs[i].Alias = aliases[i]
 		q.MatchRecognize[name] = c.mrs[i]
 	}
 	return nil

@@ -63,22 +63,12 @@ func cutTemporal(src *diag.Source, start, end int, skip []textEdit) (cut ttCut, 
 	if !containsFold(text, "SYSTEM_TIME") && !containsFold(text, "VERSION") {
 		return cut, nil
 	}
-	r := lex(src.Text, start, end)
-	if r.err != nil {
+	p, match, openOf, ok := cutLex(src, start, end)
+	if !ok {
 		return cut, nil // lift reports it
 	}
-	toks := r.toks
-	match, openOf := parenMatch(toks)
-	p := &stmtParser{src: src, toks: toks}
-	defer func() {
-		if x := recover(); x != nil {
-			b, ok := x.(bailout)
-			if !ok {
-				panic(x)
-			}
-			cut, err = ttCut{}, b.err
-		}
-	}()
+	toks := p.toks
+	defer catchBailout(&cut, &err)
 	skipped := func(off int) bool {
 		for _, e := range skip {
 			if e.start <= off && off < e.end {
@@ -129,12 +119,7 @@ func cutTemporal(src *diag.Source, start, end int, skip []textEdit) (cut ttCut, 
 		k = stop - 1
 	}
 	if len(cut.names) > 0 {
-		for _, t := range toks {
-			if (t.kind == tokIdent || t.kind == tokQuotedIdent) && len(t.val) >= len(ttPrefix) && strings.EqualFold(t.val[:len(ttPrefix)], ttPrefix) {
-				p.failHint(t.start, diag.Semantic, "rename it: in a query with FOR SYSTEM_TIME AS OF, names starting with "+ttPrefix+
-					" stand for the temporal tables", "the name '%s' is reserved", t.val)
-			}
-		}
+		p.reservePrefix(ttPrefix, "FOR SYSTEM_TIME AS OF", "the temporal tables")
 	}
 	return cut, nil
 }
@@ -223,36 +208,20 @@ func isConstantTime(n ast.ExprNode) bool {
 	return false
 }
 
-// ttTables collects the placeholder tables in TiDB's AST.
-type ttTables map[string]*ast.TableSource
-
-func (m ttTables) Enter(n ast.Node) (ast.Node, bool) {
-	if ts, ok := n.(*ast.TableSource); ok {
-		if tn, ok := ts.Source.(*ast.TableName); ok && tn.Schema.L == "" && strings.HasPrefix(tn.Name.L, ttPrefix) {
-			m[tn.Name.L] = ts
-		}
-	}
-	return n, false
-}
-
-func (m ttTables) Leave(n ast.Node) (ast.Node, bool) { return n, true }
-
 // attach records the temporal tables in q with the aliases TiDB found,
 // checking that each placeholder is a table in FROM or JOIN.
 func (c ttCut) attach(q *Query) *diag.Error {
 	if len(c.tts) == 0 {
 		return nil
 	}
-	found := ttTables{}
-	q.Stmt.Accept(found)
+	aliases, missing := placeholderAliases(q, ttPrefix, c.names)
+	if missing >= 0 {
+		return diag.Errorf(q.Src, c.tts[missing].Pos, diag.Syntax, "FOR SYSTEM_TIME AS OF must follow a table name in FROM or JOIN").
+			WithHint("%s", ttPlacement)
+	}
 	q.Temporal = make(map[string]*TemporalTable, len(c.tts))
 	for i, name := range c.names {
-		ts, ok := found[name]
-		if !ok {
-			return diag.Errorf(q.Src, c.tts[i].Pos, diag.Syntax, "FOR SYSTEM_TIME AS OF must follow a table name in FROM or JOIN").
-				WithHint("%s", ttPlacement)
-		}
-		c.tts[i].Alias = ts.AsName.O
+		c.tts[i].Alias = aliases[i]
 		q.Temporal[name] = c.tts[i]
 	}
 	return nil

@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/chatsql/chatsql/runtime/textable"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
@@ -61,7 +61,7 @@ func WriteTable(w io.Writer, r *Rows) (int, error) {
 		right[i] = isNumericType(t)
 	}
 	bw := bufio.NewWriter(w)
-	writeTable(bw, cols, rows, right)
+	textable.Write(bw, cols, rows, right)
 	return len(rows), bw.Flush()
 }
 
@@ -378,109 +378,4 @@ func isNumericType(t string) bool {
 		return true
 	}
 	return false
-}
-
-// writeTable writes the aligned table the REPL prints:
-//
-//	 language | n
-//	----------+---
-//	 en       | 2
-//	(1 row)
-func writeTable(w io.Writer, cols []string, rows [][]string, right []bool) {
-	widths := make([]int, len(cols))
-	for i, c := range cols {
-		widths[i] = displayWidth(c)
-	}
-	for _, row := range rows {
-		for i := range cols {
-			widths[i] = max(widths[i], displayWidth(cleanCell(row[i])))
-		}
-	}
-	var b strings.Builder
-	writeRow(&b, cols, widths, nil)
-	for i, wd := range widths {
-		if i > 0 {
-			b.WriteByte('+')
-		}
-		b.WriteString(strings.Repeat("-", wd+2))
-	}
-	b.WriteByte('\n')
-	io.WriteString(w, b.String())
-	for _, row := range rows {
-		b.Reset()
-		writeRow(&b, row, widths, right)
-		io.WriteString(w, b.String())
-	}
-	if len(rows) == 1 {
-		io.WriteString(w, "(1 row)\n")
-	} else {
-		fmt.Fprintf(w, "(%d rows)\n", len(rows))
-	}
-}
-
-func writeRow(b *strings.Builder, cells []string, widths []int, right []bool) {
-	for i, wd := range widths {
-		if i > 0 {
-			b.WriteString(" |")
-		}
-		b.WriteByte(' ')
-		cell := cleanCell(cells[i])
-		pad := max(wd-displayWidth(cell), 0)
-		switch {
-		case i < len(right) && right[i]:
-			b.WriteString(strings.Repeat(" ", pad))
-			b.WriteString(cell)
-		case i == len(widths)-1:
-			b.WriteString(cell)
-		default:
-			b.WriteString(cell)
-			b.WriteString(strings.Repeat(" ", pad))
-		}
-	}
-	b.WriteByte('\n')
-}
-
-// cleanCell keeps a cell on one line (control characters escaped).
-func cleanCell(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case unicode.IsControl(r):
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// displayWidth approximates the terminal columns s takes (wide East Asian
-// characters and emoji two, combining marks none), as the REPL does.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch {
-		case r < 0x300:
-			n++
-		case unicode.Is(unicode.Mn, r) || r == 0x200d:
-		case (r >= 0x1100 && r <= 0x115f) || (r >= 0x2e80 && r <= 0xa4cf) ||
-			(r >= 0xac00 && r <= 0xd7a3) || (r >= 0xf900 && r <= 0xfaff) ||
-			(r >= 0xfe30 && r <= 0xfe4f) || (r >= 0xff00 && r <= 0xff60) ||
-			(r >= 0xffe0 && r <= 0xffe6) || (r >= 0x1f300 && r <= 0x1faff) ||
-			(r >= 0x20000 && r <= 0x3fffd):
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
 }
