@@ -52,16 +52,37 @@ type translateFlight struct {
 type translateWaiter struct {
 	once sync.Once
 	done func(types.Value, error)
-	stop func() bool
+
+	mu       sync.Mutex // stop is set by watch while a sender may finish the call
+	stop     func() bool
+	finished bool
 }
 
 func (w *translateWaiter) finish(v types.Value, err error) {
 	w.once.Do(func() {
-		if w.stop != nil {
-			w.stop()
+		w.mu.Lock()
+		stop := w.stop
+		w.finished = true
+		w.mu.Unlock()
+		if stop != nil {
+			stop()
 		}
 		w.done(v, err)
 	})
+}
+
+// setStop records the context watcher's stop function; when the call has
+// finished already, the watcher is stopped at once.
+func (w *translateWaiter) setStop(stop func() bool) {
+	w.mu.Lock()
+	done := w.finished
+	if !done {
+		w.stop = stop
+	}
+	w.mu.Unlock()
+	if done {
+		stop()
+	}
 }
 
 type batchKey struct{ lang, model string }
@@ -234,9 +255,9 @@ func (s *translateService) watch(ctx context.Context, w *translateWaiter, model 
 	if ctx.Done() == nil {
 		return
 	}
-	w.stop = context.AfterFunc(ctx, func() {
+	w.setStop(context.AfterFunc(ctx, func() {
 		w.finish(types.NullValue, contextFailure(ctx, model, 0, nil))
-	})
+	}))
 }
 
 // addToBatch puts f in the pending batch of its language and model (under
