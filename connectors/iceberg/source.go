@@ -3,6 +3,7 @@ package iceberg
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -141,7 +142,9 @@ type Source struct {
 
 	caughtUp  bool
 	lastCheck time.Time
-	ended     bool
+	// missing: a streaming source whose table does not exist yet
+	missing bool
+	ended   bool
 }
 
 // sourceState is the source's part of a checkpoint.
@@ -288,8 +291,26 @@ func (s *Source) Open(ctx context.Context, sc *runtime.SourceContext, state []by
 	}
 	s.cat = cat
 	if s.tbl, err = cat.LoadTable(ctx, s.ident); err != nil {
+		var st sourceState
+		if len(state) > 0 {
+			_ = json.Unmarshal(state, &st)
+		}
+		if s.streaming && errors.Is(err, catalog.ErrNoSuchTable) && st.Snapshot == 0 {
+			// A streaming reader of a table that another job (often a
+			// sink of the same script) has not created yet: the table is
+			// empty until it appears, then read from its first snapshot.
+			s.missing = true
+			s.logf("table %s does not exist yet; reading it once it is created (checked every %s)", s.tableName(), s.interval)
+			return nil
+		}
 		return s.errf("%v", err)
 	}
+	return s.opened(ctx, state)
+}
+
+// opened finishes Open once the table is loaded.
+func (s *Source) opened(ctx context.Context, state []byte) error {
+	var err error
 	if err := s.mapColumns(); err != nil {
 		return err
 	}
@@ -644,6 +665,9 @@ func (s *Source) closeFile() {
 // moves on, and when everything known is read it ends (bounded) or looks
 // for new snapshots every monitor interval.
 func (s *Source) Poll(ctx context.Context) (*runtime.Batch, error) {
+	if s.missing {
+		return nil, s.pollMissing(ctx)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -792,4 +816,37 @@ func (s *Source) Close() error {
 		return c.Close()
 	}
 	return nil
+}
+
+// pollMissing waits for a table that does not exist yet: it is empty (a
+// changelog reader is caught up at once) until LoadTable finds it, every
+// monitor interval.
+func (s *Source) pollMissing(ctx context.Context) error {
+	if !s.caughtUp {
+		s.caughtUp = true
+		if s.sc != nil && s.sc.CaughtUp != nil {
+			s.sc.CaughtUp()
+		}
+	}
+	if wait := s.interval - time.Since(s.lastCheck); wait > 0 {
+		t := time.NewTimer(min(wait, 200*time.Millisecond))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		return nil
+	}
+	s.lastCheck = time.Now()
+	tbl, err := s.cat.LoadTable(ctx, s.ident)
+	if errors.Is(err, catalog.ErrNoSuchTable) {
+		return nil
+	}
+	if err != nil {
+		return s.errf("%v", err)
+	}
+	s.tbl, s.missing = tbl, false
+	s.logf("table %s exists now; reading it", s.tableName())
+	return s.opened(ctx, nil)
 }

@@ -453,3 +453,35 @@ func TestSourceConformance(t *testing.T) {
 		})
 	}
 }
+
+// TestSourceStreamingWaitsForMissingTable: a streaming reader of a table
+// that does not exist yet (another job's sink creates it) is an empty,
+// caught-up table until the table appears, then reads it from its first
+// snapshot; a bounded reader of a missing table is an error.
+func TestSourceStreamingWaitsForMissingTable(t *testing.T) {
+	dir := t.TempDir()
+	b := newTestSource(t, dir, testSchema, nil, nil)
+	if err := b.Open(context.Background(), &runtime.SourceContext{OpContext: runtime.OpContext{Logf: t.Logf}}, nil); err == nil {
+		t.Fatal("a bounded scan of a missing table opened")
+	}
+	s := newTestSource(t, dir, testSchema, map[string]string{"streaming": "true", "monitor-interval": "20ms"}, nil)
+	var caught atomic.Int32
+	openSource(t, s, nil, &caught)
+	if b, err := s.Poll(context.Background()); err != nil || b != nil {
+		t.Fatalf("missing table: %v %v", b, err)
+	}
+	if caught.Load() != 1 {
+		t.Fatal("a missing table is an empty table: caught up at once")
+	}
+	state, err := s.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newLakeWriter(t, dir) // creates the table
+	w.commit(0, 10)
+	wantRange(t, pollUntil(t, s, nil, 10), 0, 10)
+	// restored from a checkpoint taken while the table was missing
+	r := newTestSource(t, dir, testSchema, map[string]string{"streaming": "true", "monitor-interval": "20ms"}, nil)
+	openSource(t, r, state, nil)
+	wantRange(t, pollUntil(t, r, nil, 10), 0, 10)
+}
