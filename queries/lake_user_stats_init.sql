@@ -1,11 +1,11 @@
--- Creates the empty Iceberg table lake.chat.user_stats, once, before
--- lake_user_stats.sql or full_pipeline.sql first run on a lake without it:
+-- Optional: creates the Iceberg table lake.chat.user_stats ahead of
+-- lake_user_stats.sql or full_pipeline.sql (whose readers otherwise read a
+-- missing table as empty until their own sink creates it), or loads baseline
+-- counts:
 --
 --   chatsql run queries/lake_user_stats_init.sql      (--data-dir: the lake's)
 --
--- Those files read the table in one job while another job's sink creates it,
--- and a reader that starts first fails with "table does not exist". This is
--- a bounded job over no rows: its sink creates the table and it ends. Running
+-- This is a bounded job over no rows: its sink creates the table and it ends. Running
 -- it again on an existing table adds nothing. To start from known counts
 -- instead, put JSON lines {"id": "base-alice", "username": "alice",
 -- "messages": 120} in a file and name it in 'path'.

@@ -33,7 +33,7 @@ const (
 
 var playgroundTopics = []string{topicInput, topicOutput, topicDeadLetter, topicAlerts,
 	topicModerationRules, "user_permissions", "translation_models", "feature_flags",
-	"moderated_messages", "permitted_messages"}
+	"moderated_messages", "permitted_messages", "enriched_messages"}
 
 // playgroundRules are moderation_rules records (key = the word) published
 // when a playground starts with an empty moderation_rules topic, so that

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -83,5 +86,31 @@ func TestGeneratorRate(t *testing.T) {
 	// 200/s for 0.5 s is 100; allow for scheduling on a busy machine.
 	if src.n < 60 || src.n > 110 {
 		t.Fatalf("generated %d messages in 0.5s at 200/s, want about 100", src.n)
+	}
+}
+
+// TestPlaygroundHasEveryQueryTopic: every topic a queries/*.sql file names
+// exists in the playground's broker from the start (producers there do not
+// create topics on first use, so a sink to a missing topic fails its job).
+func TestPlaygroundHasEveryQueryTopic(t *testing.T) {
+	files, err := filepath.Glob("../../queries/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no query files: %v", err)
+	}
+	have := map[string]bool{}
+	for _, tp := range playgroundTopics {
+		have[tp] = true
+	}
+	re := regexp.MustCompile(`'topic'\s*=\s*'([^']+)'`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			if !have[m[1]] {
+				t.Errorf("%s names topic %q, which the playground does not create", filepath.Base(f), m[1])
+			}
+		}
 	}
 }
