@@ -92,9 +92,8 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || unicode.Is(unicode.Mn, r)
 }
 
-// splitWords returns the byte spans of s's words.
-func splitWords(s string) [][2]int {
-	var out [][2]int
+// appendWordSpans appends the byte spans of s's words to dst.
+func appendWordSpans(dst [][2]int, s string) [][2]int {
 	start := -1
 	for i, r := range s {
 		if isWordRune(r) {
@@ -102,18 +101,18 @@ func splitWords(s string) [][2]int {
 				start = i
 			}
 		} else if start >= 0 {
-			out = append(out, [2]int{start, i})
+			dst = append(dst, [2]int{start, i})
 			start = -1
 		}
 	}
 	if start >= 0 {
-		out = append(out, [2]int{start, len(s)})
+		dst = append(dst, [2]int{start, len(s)})
 	}
-	return out
+	return dst
 }
 
 func lowerWords(s string) []string {
-	spans := splitWords(s)
+	spans := appendWordSpans(nil, s)
 	out := make([]string, len(spans))
 	for i, sp := range spans {
 		out[i] = strings.ToLower(s[sp[0]:sp[1]])
@@ -127,21 +126,7 @@ func (wl *wordList) mask(s, mask string, fixedMask bool) (string, bool) {
 		return s, false
 	}
 	var spansBuf [32][2]int
-	spans := spansBuf[:0]
-	start := -1
-	for i, r := range s {
-		if isWordRune(r) {
-			if start < 0 {
-				start = i
-			}
-		} else if start >= 0 {
-			spans = append(spans, [2]int{start, i})
-			start = -1
-		}
-	}
-	if start >= 0 {
-		spans = append(spans, [2]int{start, len(s)})
-	}
+	spans := appendWordSpans(spansBuf[:0], s)
 	var b strings.Builder
 	copied := 0
 	var key []byte

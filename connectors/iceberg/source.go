@@ -686,28 +686,15 @@ func (s *Source) Poll(ctx context.Context) (*runtime.Batch, error) {
 			}
 			continue
 		}
-		if !s.caughtUp {
-			// Everything the table held when the source opened was read.
-			s.caughtUp = true
-			if s.sc != nil && s.sc.CaughtUp != nil {
-				s.sc.CaughtUp()
-			}
-		}
+		// Everything the table held when the source opened was read.
+		s.markCaughtUp()
 		if !s.streaming {
 			s.ended = true
 			return nil, runtime.ErrEndOfInput
 		}
-		if wait := s.interval - time.Since(s.lastCheck); wait > 0 {
-			t := time.NewTimer(min(wait, 200*time.Millisecond))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return nil, ctx.Err()
-			case <-t.C:
-			}
-			return nil, nil
+		if due, err := s.checkDue(ctx); !due {
+			return nil, err
 		}
-		s.lastCheck = time.Now()
 		if err := s.tbl.Refresh(ctx); err != nil {
 			s.logf("looking for new snapshots: %v", err)
 			return nil, nil
@@ -822,23 +809,10 @@ func (s *Source) Close() error {
 // changelog reader is caught up at once) until LoadTable finds it, every
 // monitor interval.
 func (s *Source) pollMissing(ctx context.Context) error {
-	if !s.caughtUp {
-		s.caughtUp = true
-		if s.sc != nil && s.sc.CaughtUp != nil {
-			s.sc.CaughtUp()
-		}
+	s.markCaughtUp()
+	if due, err := s.checkDue(ctx); !due {
+		return err
 	}
-	if wait := s.interval - time.Since(s.lastCheck); wait > 0 {
-		t := time.NewTimer(min(wait, 200*time.Millisecond))
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
-		return nil
-	}
-	s.lastCheck = time.Now()
 	tbl, err := s.cat.LoadTable(ctx, s.ident)
 	if errors.Is(err, catalog.ErrNoSuchTable) {
 		return nil
@@ -849,4 +823,34 @@ func (s *Source) pollMissing(ctx context.Context) error {
 	s.tbl, s.missing = tbl, false
 	s.logf("table %s exists now; reading it", s.tableName())
 	return s.opened(ctx, nil)
+}
+
+// markCaughtUp tells the driver, once, that everything the table held at
+// the start has been returned.
+func (s *Source) markCaughtUp() {
+	if s.caughtUp {
+		return
+	}
+	s.caughtUp = true
+	if s.sc != nil && s.sc.CaughtUp != nil {
+		s.sc.CaughtUp()
+	}
+}
+
+// checkDue reports whether the monitor interval has passed since the last
+// look at the catalog (and starts the next one); when it has not, it waits
+// at most 200 ms, so that Poll returns often enough for barriers.
+func (s *Source) checkDue(ctx context.Context) (bool, error) {
+	if wait := s.interval - time.Since(s.lastCheck); wait > 0 {
+		t := time.NewTimer(min(wait, 200*time.Millisecond))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-t.C:
+		}
+		return false, nil
+	}
+	s.lastCheck = time.Now()
+	return true, nil
 }

@@ -152,7 +152,7 @@ func (o *lookupOp) Open(ctx context.Context, oc *runtime.OpContext) error {
 	// index (equalities on other columns, like action = 'block', split a
 	// table into a few large groups; a contains condition picks the few
 	// rows whose word occurs), else a secondary index, else a scan.
-	o.uniqueKeys = len(cfg.LeftKeys) > 0 && coversKey(cfg.TableKeys, cfg.Table.Key)
+	o.uniqueKeys = len(cfg.LeftKeys) > 0 && o.tbl.IsKey(cfg.TableKeys)
 	if !o.uniqueKeys && len(cfg.Contains) > 0 {
 		inner := cfg.Contains[0].Inner.Compile()
 		o.text = o.tbl.NewTextIndex(func(r types.Row) (string, bool) {
@@ -803,7 +803,8 @@ func (o *lookupOp) Restore(_ context.Context, state []byte) error {
 	if state[0] != lookupStateVersion || len(state) < 2 {
 		return fmt.Errorf("%w: version %d", errLookupState, state[0])
 	}
-	loaded := state[1] == 1
+	// state[1] is whether the table was loaded; a restored operator waits
+	// for its table to catch up again either way (below)
 	b := state[2:]
 	var bad bool
 	varint := func() int64 {
@@ -856,30 +857,9 @@ func (o *lookupOp) Restore(_ context.Context, state []byte) error {
 	// the stream's backlog waits until the table source has caught up
 	// again, as at a first start, so that a restarted run joins as an
 	// uninterrupted one would.
-	_ = loaded
 	o.loaded, o.wm, o.seq, o.held, o.pend = false, wm, seq, held, pend
 	o.cacheOK = false
 	o.m.Rows.Set(float64(o.tbl.Len()))
 	o.m.Held.Set(float64(len(o.held) + len(o.pend)))
 	return nil
-}
-
-// coversKey reports whether cols is the primary key key in some order.
-func coversKey(cols, key []int) bool {
-	if len(cols) != len(key) || len(key) == 0 {
-		return false
-	}
-	for _, k := range key {
-		found := false
-		for _, c := range cols {
-			if c == k {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }

@@ -446,6 +446,10 @@ func (t *Table) AppendLookup(dst []types.Row, cols []int, vals []types.Value, at
 
 // keyPerm returns, for each primary-key column in order, its position in
 // cols; nil when cols is not the primary key.
+// IsKey reports whether cols is the primary key in some order: a lookup
+// on them finds at most one row.
+func (t *Table) IsKey(cols []int) bool { return len(cols) > 0 && t.keyPerm(cols) != nil }
+
 func (t *Table) keyPerm(cols []int) []int {
 	if t.permFor != nil && len(t.permFor) == len(cols) {
 		same := true
