@@ -14,6 +14,7 @@ cleanup() {
 	if ((started_kafka)); then
 		bash .ci/kafka.sh stop || true
 	fi
+	if ((${started_postgres:-0})); then bash .ci/postgres.sh stop || true; fi
 }
 trap cleanup EXIT
 
@@ -67,6 +68,22 @@ if [[ -z "${CHATSQL_PYTHON:-}" ]]; then
 	else
 		echo "test.sh: WARNING: pyiceberg could not be installed (python3 -m venv; pip install 'pyiceberg[sql-sqlite,pyarrow,pyiceberg-core]'); the TestIntegrationPyiceberg* tests will be skipped" >&2
 		if [[ -n "${pyiceberg_log:-}" ]]; then tail -n 5 <<<"$pyiceberg_log" >&2; fi
+	fi
+fi
+
+# The Postgres-backed Iceberg SQL catalog's tests (TestIntegrationPostgresCatalog*)
+# need a PostgreSQL server: .ci/postgres.sh installs Debian's when missing and
+# runs one on 127.0.0.1:54329 with its cluster under .ci/cache/postgres. Not
+# being able to start it is not fatal here: the skipped tests fail CI.
+if [[ -z "${CHATSQL_POSTGRES_URL:-}" ]]; then
+	if ! bash .ci/postgres.sh status >/dev/null 2>&1; then
+		bash .ci/postgres.sh start && started_postgres=1
+	fi
+	if bash .ci/postgres.sh status >/dev/null 2>&1; then
+		export CHATSQL_POSTGRES_URL="$(bash .ci/postgres.sh url)"
+		echo "test.sh: the Postgres catalog tests use $CHATSQL_POSTGRES_URL"
+	else
+		echo "test.sh: WARNING: PostgreSQL could not be started (bash .ci/postgres.sh start); the TestIntegrationPostgresCatalog* tests will be skipped" >&2
 	fi
 fi
 
