@@ -71,7 +71,7 @@ func (qc *queryCtx) bindMatch(mr *parser.MatchRecognize, alias string) (Logical,
 	var in Logical
 	switch {
 	case mr.Input.Name != nil:
-		l, _, err := qc.bindNamed(mr.Input.Name.String(), "", mr.Input.Pos)
+		l, _, err := qc.bindIdent(*mr.Input.Name, "")
 		if err != nil {
 			return nil, nil, err
 		}

@@ -240,21 +240,11 @@ func (qc *queryCtx) bindTableSource(ts *ast.TableSource) (Logical, *scope, error
 			return nil, nil, qc.errAt(tt.Pos, diag.Semantic, "FOR SYSTEM_TIME AS OF reads a table for the rows of a stream on its left").
 				WithHint("FROM s JOIN %s FOR SYSTEM_TIME AS OF s.event_time AS r ON s.k = r.k", tt.Name.String())
 		}
-		if src.Schema.O != "" {
-			at := qc.findWord(src.Schema.O, qc.span.q.Start)
-			rel, ok, err := qc.p.lakeRelation([]string{src.Schema.O, name})
-			if err != nil {
-				return nil, nil, qc.errAt(at, diag.UnknownName, "%v", err)
-			}
-			if !ok {
-				return nil, nil, qc.errAt(at, diag.Unsupported, "qualified name '%s.%s': no Iceberg catalogs in this session", src.Schema.O, name)
-			}
-			if alias == "" {
-				alias = name
-			}
-			return &Scan{Rel: rel, Alias: alias}, scopeOf(rel.Schema(), alias), nil
+		id := qc.span.q.TableName(src)
+		if id.Pos < 0 && len(id.Parts) > 1 {
+			id.Pos = qc.findWord(src.Schema.O, qc.span.q.Start)
 		}
-		return qc.bindNamed(name, alias, -1)
+		return qc.bindIdent(id, alias)
 	case *ast.SelectStmt, *ast.SetOprStmt:
 		l, err := qc.bindResultSet(src)
 		if err != nil {
@@ -263,6 +253,24 @@ func (qc *queryCtx) bindTableSource(ts *ast.TableSource) (Logical, *scope, error
 		return l, scopeOf(l.Schema(), alias), nil
 	}
 	return nil, nil, qc.errAt(qc.span.q.Start, diag.Unsupported, "unsupported table reference")
+}
+
+// bindIdent binds a possibly qualified name: one part names a source,
+// table, view or CTE, more an Iceberg table (catalog.namespace.table, or
+// namespace.table in the default catalog). A qualified name's alias is its
+// table's name unless given.
+func (qc *queryCtx) bindIdent(id parser.Ident, alias string) (Logical, *scope, error) {
+	if len(id.Parts) == 1 {
+		return qc.bindNamed(id.Parts[0], alias, id.Pos)
+	}
+	rel, err := qc.p.lakeTable(qc.span.q.Src, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if alias == "" {
+		alias = id.Parts[len(id.Parts)-1]
+	}
+	return &Scan{Rel: rel, Alias: alias}, scopeOf(rel.Schema(), alias), nil
 }
 
 // bindNamed binds a source, table, view or CTE by name; pos is where the

@@ -87,12 +87,9 @@ func (p *Planner) referenceTableParts(src *diag.Source, parts []string, pos int,
 	name := strings.Join(parts, ".")
 	if len(parts) > 1 {
 		if _, ok := p.Catalog.Lookup(name); !ok {
-			rel, ok, err := p.lakeRelation(parts)
+			rel, err := p.lakeTable(src, parser.Ident{Parts: parts, Pos: pos})
 			if err != nil {
-				return nil, diag.Errorf(src, pos, diag.UnknownName, "%v", err)
-			}
-			if !ok {
-				return nil, diag.Errorf(src, pos, diag.Unsupported, "qualified name '%s': no Iceberg catalogs in this session", name)
+				return nil, err
 			}
 			if len(rel.PrimaryKey) == 0 {
 				return nil, diag.Errorf(src, pos, diag.Semantic, "Iceberg table '%s' has no identifier fields: %s reads a table kept by its primary key", rel.Name, what).
@@ -180,6 +177,7 @@ func (qc *queryCtx) bindJoin(j *ast.Join) (Logical, *scope, error) {
 	src := qc.span.q.Src
 	rts, _ := j.Right.(*ast.TableSource)
 	var rname string
+	namePos := -1 // where the right side's name is, when known
 	var tt *parser.TemporalTable
 	if rts != nil {
 		if tn, ok := rts.Source.(*ast.TableName); ok {
@@ -187,12 +185,19 @@ func (qc *queryCtx) bindJoin(j *ast.Join) (Logical, *scope, error) {
 			if tn.Schema.O == "" {
 				tt = qc.span.q.Temporal[tn.Name.L]
 			}
+			namePos = qc.span.q.TableName(tn).Pos
 		}
 	}
 	at := qc.span.q.Start
 	if tt != nil {
-		at = tt.Name.Pos
-		if i := strings.LastIndex(strings.ToUpper(src.Text[qc.span.q.Start:tt.Name.Pos]), "JOIN"); i >= 0 {
+		namePos = tt.Name.Pos
+	}
+	if namePos >= 0 {
+		at = namePos
+		before := strings.TrimRight(src.Text[qc.span.q.Start:namePos], " \t\r\n")
+		if strings.HasSuffix(before, ",") {
+			at = qc.span.q.Start + len(before) - 1
+		} else if i := strings.LastIndex(strings.ToUpper(before), "JOIN"); i >= 0 {
 			at = qc.span.q.Start + i
 		}
 	} else if rname != "" {
@@ -246,7 +251,7 @@ func (qc *queryCtx) bindJoin(j *ast.Join) (Logical, *scope, error) {
 	}
 	alias := tt.Alias
 	if alias == "" {
-		alias = rel.Name
+		alias = tt.Name.Parts[len(tt.Name.Parts)-1] // the table's own name, as in FROM
 	}
 	ls := left.Schema()
 	cfg := &plan.LookupConfig{Mode: plan.LookupJoin, Outer: j.Tp == ast.LeftJoin, Correlated: true}
@@ -535,13 +540,18 @@ func (b *binder) subquery(sq *ast.SubqueryExpr, kind subqueryKind, in expr.Expr)
 	if tn.Schema.O != "" {
 		parts = []string{tn.Schema.O, name}
 	}
+	if qs, ok := b.span.(querySpan); ok {
+		if id := qs.q.TableName(tn); id.Pos >= 0 {
+			parts, namePos = id.Parts, id.Pos
+		}
+	}
 	rel, derr := b.p.referenceTableParts(src, parts, namePos, "a subquery")
 	if derr != nil {
 		return nil, derr
 	}
 	alias := ts.AsName.O
 	if alias == "" {
-		alias = rel.Name
+		alias = parts[len(parts)-1] // the table's own name, as in FROM
 	}
 	nl := len(b.scope.cols)
 	tsc := scopeOf(rel.Schema(), alias)

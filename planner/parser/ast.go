@@ -97,6 +97,11 @@ type Query struct {
 	// each one, with its alias, in Stmt (including subqueries in FROM).
 	// Nil when there is none.
 	Temporal map[string]*TemporalTable
+	// Tables holds the query's table names of three or more parts
+	// (catalog.namespace.table) in FROM and JOIN by the placeholder schema
+	// (chatsql_tn_1, ...) that stands for their leading parts in Stmt; see
+	// TableName. Nil when there is none.
+	Tables map[string]Ident
 }
 
 // Offset maps a byte offset in Rewritten (as TiDB reports it, e.g. from

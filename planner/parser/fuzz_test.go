@@ -36,6 +36,10 @@ func FuzzParseScript(f *testing.F) {
 	for _, m := range temporalMistakes {
 		f.Add(m.sql)
 	}
+	for _, m := range tableNameMistakes {
+		f.Add(m.sql)
+	}
+	f.Add("INSERT INTO o SELECT * FROM lake.chat.t AS t, `h`.db.`u` WHERE EXISTS (SELECT 1 FROM h.db.v WHERE v.k = t.k)")
 	f.Add("SELECT * FROM s JOIN a FOR SYSTEM_TIME AS OF s.ts AS x ON s.k = x.k LEFT JOIN b FOR SYSTEM_TIME AS OF PROCTIME() y ON INSTR(s.t, y.w) > 0")
 	f.Fuzz(func(t *testing.T, text string) {
 		Complete(text)
@@ -79,6 +83,11 @@ func FuzzParseScript(f *testing.F) {
 				for name, tt := range q.Temporal {
 					if !strings.HasPrefix(name, ttPrefix) || tt.Pos < q.Start || tt.Pos > q.End || tt.AsOf.Start < tt.Pos || tt.AsOf.End > q.End {
 						t.Fatalf("%s: positions outside %d..%d", name, q.Start, q.End)
+					}
+				}
+				for name, id := range q.Tables {
+					if !strings.HasPrefix(name, tnPrefix) || id.Pos < q.Start || id.Pos >= q.End || len(id.Parts) < 3 {
+						t.Fatalf("%s: %v outside %d..%d", name, id, q.Start, q.End)
 					}
 				}
 			}

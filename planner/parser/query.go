@@ -33,7 +33,12 @@ func parseQuery(src *diag.Source, start, end int) (*Query, *diag.Error) {
 	if err != nil {
 		return nil, err
 	}
-	l, lerr := lift(src.Text, start, end, "", append(mr.edits, tt.edits...)...)
+	cuts := append(append([]textEdit(nil), mr.edits...), tt.edits...)
+	tn, err := cutTableNames(src, start, end, cuts)
+	if err != nil {
+		return nil, err
+	}
+	l, lerr := lift(src.Text, start, end, "", append(cuts, tn.edits...)...)
 	if lerr != nil {
 		return nil, unterminated(src, lerr)
 	}
@@ -55,6 +60,9 @@ func parseQuery(src *diag.Source, start, end int) (*Query, *diag.Error) {
 		return nil, err
 	}
 	if err := tt.attach(q); err != nil {
+		return nil, err
+	}
+	if err := tn.attach(q); err != nil {
 		return nil, err
 	}
 	return q, nil
@@ -209,6 +217,10 @@ func tidbError(src *diag.Source, start, end int, l lifted, err error) *diag.Erro
 					WithHint("did you mean %s?", c)
 			}
 		}
+	}
+	if cur.isOp(".") && i >= 5 && r.toks[i-2].isOp(".") && r.toks[i-4].isOp(".") {
+		return diag.Errorf(src, cur.start, diag.Syntax, "syntax error at '.': a name has too many parts").
+			WithHint("a column is col, t.col or namespace.t.col: give an Iceberg table an alias (FROM lake.chat.t AS t) and write t.col")
 	}
 	if cur.kind == tokIdent && reservedWords[curWord] && !structureWords[curWord] {
 		return diag.Errorf(src, cur.start, diag.Syntax, "syntax error at '%s'", cur.val).
