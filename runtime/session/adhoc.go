@@ -11,7 +11,9 @@ import (
 // A plain SELECT typed in the REPL whose FROM names an Iceberg table as
 // catalog.namespace.table is an ad-hoc batch query: it runs in DuckDB over
 // the table's snapshot (runtime/adhoc), not in the streaming engine, and its
-// rows come back as a table. Everything else goes the usual way. The
+// rows come back as a table. Everything else goes the usual way, including
+// a SELECT that also reads a source, table or view of the session
+// (streamingOnly, lake_names.go). The
 // catalogs are the session's own (the embedded 'lake' and CREATE CATALOG's).
 
 // execAdhoc runs text in DuckDB when it is one SELECT over an Iceberg
@@ -22,7 +24,7 @@ func (s *Session) execAdhoc(ctx context.Context, name, text string) (r Result, o
 		return Result{}, false, nil
 	}
 	q := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(stmts[0]), ";"))
-	if !adhoc.ReadsIceberg(q, s.lake.Names()) {
+	if !adhoc.ReadsIceberg(q, s.lake.Names()) || s.streamingOnly(q) {
 		return Result{}, false, nil
 	}
 	rows, err := adhoc.Query(ctx, s.lake, q, adhoc.Options{Name: name})

@@ -5,11 +5,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pingcap/tidb/pkg/parser/ast"
+
 	"github.com/chatsql/chatsql/planner"
+	"github.com/chatsql/chatsql/planner/diag"
+	"github.com/chatsql/chatsql/planner/parser"
 )
 
-// The names the planner suggests when a query names a catalog or an
-// Iceberg table that does not exist ("did you mean 'lake.chat.t3'?").
+// Names of Iceberg tables in the session: the names the planner suggests
+// when a query names a catalog or table that does not exist ("did you mean
+// 'lake.chat.t3'?"), and which REPL queries over catalog.namespace.table
+// are streaming SQL rather than DuckDB's.
 
 var _ planner.LakeNames = lakeView{}
 
@@ -44,3 +50,45 @@ func (v lakeView) Tables(cat string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// streamingOnly reports whether the REPL query text, which names an
+// Iceberg table by catalog.namespace.table, is streaming SQL all the same:
+// it also names a source, table or view of the session, or joins FOR
+// SYSTEM_TIME AS OF a stream's time, or matches a pattern. A text the
+// streaming parser cannot read (DuckDB's own SQL) is not.
+func (s *Session) streamingOnly(text string) bool {
+	st, err := parser.ParseStatement(diag.NewSource("repl", text))
+	if err != nil {
+		return false
+	}
+	qs, ok := st.(*parser.QueryStmt)
+	if !ok {
+		return false
+	}
+	if len(qs.Query.Temporal) > 0 || len(qs.Query.MatchRecognize) > 0 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := &sessionObjects{catalog: s.catalog}
+	qs.Query.Stmt.Accept(v)
+	return v.found
+}
+
+// sessionObjects looks for an unqualified table name that is an object of
+// the catalog.
+type sessionObjects struct {
+	catalog *planner.Catalog
+	found   bool
+}
+
+func (v *sessionObjects) Enter(n ast.Node) (ast.Node, bool) {
+	if tn, ok := n.(*ast.TableName); ok && tn.Schema.O == "" {
+		if _, ok := v.catalog.Lookup(tn.Name.O); ok {
+			v.found = true
+		}
+	}
+	return n, v.found
+}
+
+func (v *sessionObjects) Leave(n ast.Node) (ast.Node, bool) { return n, true }

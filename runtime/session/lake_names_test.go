@@ -163,6 +163,38 @@ SELECT UPPER(user_id) AS u FROM hist.db.t;`, histOut))
 		}
 	}
 
+	// ... unless it also reads the session's sources or joins FOR
+	// SYSTEM_TIME AS OF a stream's time: then it is a streaming SELECT
+	for q, want := range map[string]string{
+		"SELECT m.id FROM msgs AS m WHERE EXISTS (SELECT 1 FROM lake.chat.profiles WHERE profiles.username = m.username)": "1, 2",
+		"SELECT m.id, p.role FROM msgs m JOIN lake.chat.profiles FOR SYSTEM_TIME AS OF m.event_time AS p ON m.username = p.username": "1 admin, 2 member",
+	} {
+		res, err = s.Exec(ctx, "repl", q)
+		if err != nil {
+			t.Fatalf("%s: %s", q, diag.FormatError(err))
+		}
+		if res.Kind != ResultStream {
+			t.Fatalf("%s: %v, want a streaming SELECT", q, res.Kind)
+		}
+		var got []string
+		for batch := range res.Stream.Rows {
+			for _, r := range batch {
+				var cells []string
+				for _, v := range r {
+					cells = append(cells, v.String())
+				}
+				got = append(got, strings.Join(cells, " "))
+			}
+		}
+		if err := res.Stream.Err(); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		sort.Strings(got)
+		if strings.Join(got, ", ") != want {
+			t.Errorf("%s: rows %q, want %q", q, got, want)
+		}
+	}
+
 	// names that name nothing
 	for _, c := range []struct {
 		sql  string
