@@ -166,7 +166,7 @@ SELECT UPPER(user_id) AS u FROM hist.db.t;`, histOut))
 	// ... unless it also reads the session's sources or joins FOR
 	// SYSTEM_TIME AS OF a stream's time: then it is a streaming SELECT
 	for q, want := range map[string]string{
-		"SELECT m.id FROM msgs AS m WHERE EXISTS (SELECT 1 FROM lake.chat.profiles WHERE profiles.username = m.username)": "1, 2",
+		"SELECT m.id FROM msgs AS m WHERE EXISTS (SELECT 1 FROM lake.chat.profiles WHERE profiles.username = m.username)":            "1, 2",
 		"SELECT m.id, p.role FROM msgs m JOIN lake.chat.profiles FOR SYSTEM_TIME AS OF m.event_time AS p ON m.username = p.username": "1 admin, 2 member",
 	} {
 		res, err = s.Exec(ctx, "repl", q)
