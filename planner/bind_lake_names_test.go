@@ -65,6 +65,7 @@ func lakePlanner(t *testing.T) *Planner {
 		"lake": {
 			"chat.t3":       {schema: types.Schema{Columns: []types.Column{col("user_id", types.KindString), col("n", types.KindBigInt)}, TimeAttr: -1}},
 			"chat.profiles": {schema: types.Schema{Columns: []types.Column{col("username", types.KindString), col("role", types.KindString)}, TimeAttr: -1}, key: []string{"username"}},
+			"chat.admins":   {schema: types.Schema{Columns: []types.Column{col("username", types.KindString)}, TimeAttr: -1}, key: []string{"username"}},
 		},
 		"hist": {
 			"db.t": {schema: types.Schema{Columns: []types.Column{col("id", types.KindBigInt), col("body", types.KindString)}, TimeAttr: -1}},
@@ -121,6 +122,9 @@ func TestBindThreePartNames(t *testing.T) {
 			"lake.chat.profiles lookup,t as t (/)", "a role"},
 		{"SELECT a FROM t WHERE s IN (SELECT username FROM chat.profiles WHERE profiles.role = 'admin')",
 			"t as t (/)", "a"},
+		// docs/sql.md's example
+		{"SELECT m.a, p.role FROM t AS m\nJOIN lake.chat.profiles FOR SYSTEM_TIME AS OF m.ts AS p ON m.s = p.username\n" +
+			"WHERE EXISTS (SELECT 1 FROM `lake`.`chat`.`admins` WHERE admins.username = m.s)", "lake.chat.profiles lookup,t as m (/)", "a role"},
 		{"SELECT t.a, t.s FROM t", "t as t (/)", "a s"},
 	}
 	for _, c := range cases {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -35,9 +37,9 @@ var _ planner.Lake = lakeView{}
 func (v lakeView) HasCatalog(name string) bool { return v.st.lake.Has(name) }
 
 func (v lakeView) SinkSettings(cat string) (map[string]string, error) {
-	p := v.st.lake.Properties(cat)
-	if p == nil {
-		return nil, fmt.Errorf("%w '%s'", iceberg.ErrNoSuchCatalog, cat)
+	p, err := v.st.lake.Props(cat)
+	if err != nil {
+		return nil, err
 	}
 	return iceberg.CatalogSettings(p), nil
 }
@@ -48,10 +50,11 @@ func (v lakeView) TableSchema(cat string, tbl []string) (types.Schema, bool, err
 	}
 	ctx, cancel := context.WithTimeout(v.s.ctx, 30*time.Second)
 	defer cancel()
-	c, err := v.s.lake.Get(ctx, cat)
+	c, done, err := v.catalog(ctx, cat)
 	if err != nil {
 		return types.Schema{}, false, err
 	}
+	defer done()
 	t, err := c.LoadTable(ctx, table.Identifier(tbl))
 	if errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace) {
 		return types.Schema{}, false, nil
@@ -67,6 +70,29 @@ func (v lakeView) TableSchema(cat string, tbl []string) (types.Schema, bool, err
 		sc.Columns[i].Type = sc.Columns[i].Type.Nullable()
 	}
 	return sc, true, nil
+}
+
+// catalog opens catalog cat as the statements prepared so far define it:
+// the session's open catalog, or, when a SET before this statement changed
+// its definition, a catalog of its own that done closes.
+func (v lakeView) catalog(ctx context.Context, cat string) (catalog.Catalog, func(), error) {
+	want, err := v.st.lake.Props(cat)
+	if err != nil {
+		return nil, nil, err
+	}
+	if have, _ := v.s.lake.Props(cat); maps.Equal(want, have) {
+		c, err := v.s.lake.Get(ctx, cat)
+		return c, func() {}, err
+	}
+	c, err := catalog.Load(ctx, cat, want)
+	if err != nil {
+		return nil, nil, fmt.Errorf("catalog %s: %w", cat, err)
+	}
+	return c, func() {
+		if cl, ok := c.(io.Closer); ok {
+			cl.Close()
+		}
+	}, nil
 }
 
 func (v lakeView) CheckPartitioning(spec string, cols types.Schema) error {
@@ -126,14 +152,18 @@ func (s *Session) dropCatalog(st *state, src *diag.Source, x *parser.DropStmt) (
 	}, nil
 }
 
-// showCatalogs is SHOW CATALOGS.
+// showCatalogs is SHOW CATALOGS: name, type, warehouse, uri (without its
+// password), and where the definition comes from.
 func (s *Session) showCatalogs(st *state) action {
 	var rows [][]string
-	for _, n := range st.lake.Names() {
-		p := st.lake.Properties(n)
-		rows = append(rows, []string{n, p["type"], p["warehouse"]})
+	for _, in := range st.lake.Infos() {
+		typ := in.Type
+		if in.Problem != "" {
+			typ = strings.TrimSpace(typ + " (incomplete)")
+		}
+		rows = append(rows, []string{in.Name, typ, in.Warehouse, in.URI, in.DefinedBy})
 	}
-	return s.tableAction([]string{"name", "type", "warehouse"}, rows)
+	return s.tableAction([]string{"name", "type", "warehouse", "uri", "defined by"}, rows)
 }
 
 // showLakeTables is SHOW TABLES FROM catalog.namespace (or namespace, in

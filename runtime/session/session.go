@@ -79,6 +79,9 @@ func New(cfg Config) (*Session, error) {
 		}
 		s.settings[ck] = v
 	}
+	if err := s.lake.ApplySettings(s.settings); err != nil { // catalog.<name>.<option> (settings.go)
+		return nil, err
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -210,12 +213,19 @@ func (s *Session) prepare(st *state, src *diag.Source, stmt parser.Statement) (a
 		if err != nil {
 			return nil, diag.Errorf(src, x.KeyPos, diag.UnknownName, "%v", err).WithHint("did you mean '%s'?", hint)
 		}
+		if err := st.lake.ApplySettings(withSetting(st.settings, key, x.Value)); err != nil { // catalog.* (settings.go)
+			return nil, diag.Errorf(src, x.KeyPos, diag.Option, "%v", err)
+		}
 		st.settings[key] = x.Value
 		return func(context.Context) (Result, error) {
 			s.mu.Lock()
 			s.settings[key] = x.Value
+			err := s.lake.ApplySettings(s.settings)
 			s.mu.Unlock()
-			return Result{Kind: ResultMessage, Message: fmt.Sprintf("Setting '%s' set.", key)}, nil
+			if err != nil {
+				return Result{}, err
+			}
+			return Result{Kind: ResultMessage, Message: fmt.Sprintf("Setting '%s' set.", key) + catalogNote(s.lake, key)}, nil
 		}, nil
 	case *parser.ResetStmt:
 		key := ""
@@ -252,11 +262,21 @@ func (s *Session) prepare(st *state, src *diag.Source, stmt parser.Statement) (a
 				}
 			}
 		}
+		if _, _, ok, _ := iceberg.ParseSetting(key); ok { // RESET 'catalog.<name>[.<option>]' (settings.go)
+			apply = func(m map[string]string) { resetCatalogSettings(m, key, s.cfg.Settings) }
+		}
 		apply(st.settings)
+		if err := st.lake.ApplySettings(st.settings); err != nil {
+			return nil, diag.Errorf(src, x.KeyPos, diag.Option, "%v", err)
+		}
 		return func(context.Context) (Result, error) {
 			s.mu.Lock()
 			apply(s.settings)
+			err := s.lake.ApplySettings(s.settings)
 			s.mu.Unlock()
+			if err != nil {
+				return Result{}, err
+			}
 			if key == "" {
 				return Result{Kind: ResultMessage, Message: "All settings reset."}, nil
 			}
@@ -727,11 +747,7 @@ func settingsTable(m map[string]string) ([]string, [][]string) {
 	sort.Strings(keys)
 	var rows [][]string
 	for _, k := range keys {
-		v := m[k]
-		if st, ok := findSetting(k); ok && st.Secret && v != "" {
-			v = "********"
-		}
-		rows = append(rows, []string{k, v})
+		rows = append(rows, []string{k, shownValue(k, m[k])})
 	}
 	return []string{"key", "value"}, rows
 }
