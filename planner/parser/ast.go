@@ -3,7 +3,7 @@
 // hands every embedded expression and query to the TiDB parser, after a
 // token-level pass has lifted out the clauses TiDB does not know
 // (2-argument TRANSLATE, CAST to Flink types, INTERVAL arguments,
-// MATCH_RECOGNIZE).
+// MATCH_RECOGNIZE, FOR SYSTEM_TIME AS OF, three-part table names).
 //
 // Positions are byte offsets into the original diag.Source; errors are
 // *diag.Error values with line:column, the line and a caret.
