@@ -93,6 +93,9 @@ func describeNode(n *plan.Node) string {
 		for _, m := range c.Conn.Metadata {
 			s += fmt.Sprintf(" %s=METADATA('%s')", m.Name, m.Key)
 		}
+		if js := c.Conn.Settings[settingIcebergScanFilterPrefix+strings.ToLower(n.Name)]; js != "" {
+			s += " scan-filter=" + describeLakeFilter(js)
+		}
 		if c.Watermark != nil {
 			s += fmt.Sprintf(" rowtime=%s watermark=%s", n.Schema.Columns[c.TimeAttr].Name, c.Watermark)
 		}

@@ -36,6 +36,9 @@ type lowering struct {
 	p     *Planner
 	g     *plan.Graph
 	nodes int
+	// scanFilters are conditions over a Scan's row that a Filter above it
+	// asks of every row: a source may push them into its scan.
+	scanFilters map[*Scan]expr.Expr
 }
 
 func (l *lowering) add(n *plan.Node) int {
@@ -56,6 +59,7 @@ func (l *lowering) lower(n Logical) (int, error) {
 		in := x.In
 		if f, ok := in.(*Filter); ok {
 			filter, in = f.Cond, f.In
+			l.noteScanFilter(in, filter)
 		}
 		id, err := l.lower(in)
 		if err != nil {
@@ -64,6 +68,7 @@ func (l *lowering) lower(n Logical) (int, error) {
 		return l.add(&plan.Node{Kind: plan.KindCalc, Inputs: []int{id}, Schema: x.Schema(), Name: "Calc",
 			Config: &plan.CalcConfig{Filter: filter, Project: x.Exprs}}), nil
 	case *Filter:
+		l.noteScanFilter(x.In, x.Cond)
 		id, err := l.lower(x.In)
 		if err != nil {
 			return 0, err
@@ -133,6 +138,11 @@ func (l *lowering) source(s *Scan) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("'%s': %v", rel.Name, err)
 	}
+	if f := l.scanFilters[s]; f != nil && rel.Connector == icebergConnector {
+		if js := lakeScanFilter(rel, f); js != "" {
+			settings = withSetting(settings, settingIcebergScanFilterPrefix+strings.ToLower(rel.Name), js)
+		}
+	}
 	cfg := &plan.SourceConfig{
 		Connector: rel.Connector,
 		Conn: connectors.Config{Name: rel.Name, Options: opts, Schema: rel.PhysicalSchema(),
@@ -152,6 +162,60 @@ func (l *lowering) source(s *Scan) (int, error) {
 		}
 	}
 	return l.add(&plan.Node{Kind: plan.KindSource, Schema: rel.Schema(), Name: rel.Name, Config: cfg}), nil
+}
+
+// noteScanFilter records cond, a Filter's condition over n's row, for the
+// Scan it reads from: through AsyncCalc nodes (which append a column; the
+// conditions on it stay behind) and projections (the condition is
+// rewritten over the projection's input).
+func (l *lowering) noteScanFilter(n Logical, cond expr.Expr) {
+	for cond != nil {
+		switch x := n.(type) {
+		case *Scan:
+			if l.scanFilters == nil {
+				l.scanFilters = map[*Scan]expr.Expr{}
+			}
+			if prev := l.scanFilters[x]; prev != nil {
+				cond = &expr.Logic{Op: "AND", L: prev, R: cond}
+			}
+			l.scanFilters[x] = cond
+			return
+		case *AsyncCalc:
+			width := len(x.In.Schema().Columns)
+			var keep expr.Expr
+			for _, c := range conjuncts(cond) {
+				if !expr.Any(c, func(e expr.Expr) bool { col, ok := e.(*expr.Column); return ok && col.Index >= width }) {
+					keep = andOf(keep, c)
+				}
+			}
+			cond, n = keep, x.In
+		case *Project:
+			s, err := expr.Substitute(cond, x.Exprs)
+			if err != nil {
+				return
+			}
+			cond, n = s, x.In
+		default:
+			return
+		}
+	}
+}
+
+func andOf(a, b expr.Expr) expr.Expr {
+	if a == nil {
+		return b
+	}
+	return &expr.Logic{Op: "AND", L: a, R: b}
+}
+
+// withSetting returns a copy of settings with k = v.
+func withSetting(settings map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(settings)+1)
+	for k, v := range settings {
+		out[k] = v
+	}
+	out[k] = v
+	return out
 }
 
 func isIdentity(es []expr.Expr) bool {
