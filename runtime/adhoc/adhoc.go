@@ -70,14 +70,15 @@ type Rows struct {
 	Types   []string // DuckDB type names (VARCHAR, BIGINT, TIMESTAMP WITH TIME ZONE, ...)
 	Tables  []Table  // the Iceberg tables read
 
-	db     *sql.DB
-	conn   *sql.Conn
-	rows   *sql.Rows
-	vals   []any
-	ptrs   []any
-	stop   func()
-	err    error
-	closed bool
+	db      *sql.DB
+	conn    *sql.Conn
+	rows    *sql.Rows
+	vals    []any
+	ptrs    []any
+	stop    func()
+	cleanup func() // removes the query's temporary copies of remote files, if any
+	err     error
+	closed  bool
 }
 
 // Next advances to the next row.
@@ -118,6 +119,7 @@ func (r *Rows) Close() error {
 		errs = append(errs, r.rows.Close())
 	}
 	errs = append(errs, r.conn.Close(), r.db.Close())
+	r.cleanup()
 	return errors.Join(errs...)
 }
 
@@ -171,6 +173,12 @@ func Query(ctx context.Context, cats Catalogs, text string, opt Options) (*Rows,
 	}
 	rewritten.WriteString(text[last:])
 
+	// files in object storage are read from local copies
+	cleanup, err := fetchScans(ctx, cats, res.scans, opt.Progress)
+	if err != nil {
+		return nil, err
+	}
+
 	// the views, one per table and snapshot
 	var setup []string
 	var tables []Table
@@ -188,6 +196,7 @@ func Query(ctx context.Context, cats Catalogs, text string, opt Options) (*Rows,
 		s := res.scans[k]
 		body, err := viewSQL(s)
 		if err != nil {
+			cleanup()
 			return nil, err
 		}
 		catalogs[s.Catalog] = true
@@ -223,16 +232,19 @@ func Query(ctx context.Context, cats Catalogs, text string, opt Options) (*Rows,
 
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
+		cleanup()
 		return nil, fmt.Errorf("opening DuckDB: %w", err)
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()
+		cleanup()
 		return nil, fmt.Errorf("opening DuckDB: %w", err)
 	}
 	fail := func(err error) (*Rows, error) {
 		conn.Close()
 		db.Close()
+		cleanup()
 		return nil, err
 	}
 	pre := []string{"SET TimeZone = 'UTC'"}
@@ -250,7 +262,7 @@ func Query(ctx context.Context, cats Catalogs, text string, opt Options) (*Rows,
 		}
 	}
 
-	r := &Rows{Tables: tables, db: db, conn: conn, stop: func() {}}
+	r := &Rows{Tables: tables, db: db, conn: conn, stop: func() {}, cleanup: cleanup}
 	if opt.Progress != nil {
 		r.stop = startProgress(conn, opt.Progress, totalFiles, totalBytes)
 	}

@@ -39,7 +39,18 @@ type scan struct {
 	Snapshot  *table.Snapshot // nil: the table has no snapshot (empty)
 	Schema    *iceberg.Schema
 	Tasks     []table.FileScanTask
-	duckSch   string // the DuckDB schema holding the view ("chat", or "chat@s<id>" for time travel)
+	duckSch   string            // the DuckDB schema holding the view ("chat", or "chat@s<id>" for time travel)
+	tbl       *table.Table      // for its IO, when files are in object storage
+	local     map[string]string // location -> local copy, for files in object storage (fetch.go)
+}
+
+// path is the path DuckDB opens for one of the scan's files: its local copy
+// when it is in object storage, else the local path of its location.
+func (s *scan) path(loc string) string {
+	if p, ok := s.local[loc]; ok {
+		return p
+	}
+	return duckPath(loc)
 }
 
 // Name is catalog.namespace.table.
@@ -129,7 +140,7 @@ func (r *resolver) resolve(ref tableRef) (*scan, error) {
 	if s, ok := r.scans[key]; ok {
 		return s, nil
 	}
-	s := &scan{Catalog: catName, Namespace: ns, Table: tbl, Snapshot: snap, Schema: t.Schema(), duckSch: ns}
+	s := &scan{Catalog: catName, Namespace: ns, Table: tbl, Snapshot: snap, Schema: t.Schema(), duckSch: ns, tbl: t}
 	if ref.hasClause && snap != nil {
 		s.duckSch = fmt.Sprintf("%s@s%d", ns, snap.SnapshotID)
 	}
@@ -372,7 +383,7 @@ func viewSQL(s *scan) (string, error) {
 			groups[key] = g
 			keys = append(keys, key)
 		}
-		local := duckPath(t.File.FilePath())
+		local := s.path(t.File.FilePath())
 		g.files = append(g.files, local)
 		for _, d := range t.DeleteFiles {
 			if d.FileFormat() != iceberg.ParquetFile {
@@ -405,7 +416,7 @@ func viewSQL(s *scan) (string, error) {
 		if pos {
 			var dels []string
 			for p := range g.posDels {
-				dels = append(dels, duckPath(p))
+				dels = append(dels, s.path(p))
 			}
 			sort.Strings(dels)
 			var vals []string
@@ -443,7 +454,7 @@ func viewSQL(s *scan) (string, error) {
 				eon = append(eon, fmt.Sprintf("d.%s IS NOT DISTINCT FROM e%d.%s", quoteIdent(f.Name), i, quoteIdent(f.Name)))
 			}
 			fmt.Fprintf(&b, " ANTI JOIN (SELECT DISTINCT %s FROM read_parquet(%s, schema = MAP {%s})) AS e%d ON %s",
-				strings.Join(esel, ", "), quoteString(duckPath(e.FilePath())), strings.Join(emap, ", "), i, strings.Join(eon, " AND "))
+				strings.Join(esel, ", "), quoteString(s.path(e.FilePath())), strings.Join(emap, ", "), i, strings.Join(eon, " AND "))
 		}
 		parts = append(parts, b.String())
 	}
@@ -464,9 +475,10 @@ func stringList(ss []string) string {
 	return b.String()
 }
 
-// duckPath is the path DuckDB opens for an Iceberg file location: a local
-// path for file: URIs (file:/x and file:///x), the location itself for
-// others (s3://, gs://: DuckDB's httpfs extension).
+// duckPath is the path DuckDB opens for a local Iceberg file location: the
+// path of a file: URI (file:/x and file:///x), the location itself for a
+// plain path. Files in object storage are read from local copies
+// (fetch.go).
 func duckPath(loc string) string {
 	if !strings.HasPrefix(loc, "file:") {
 		return loc

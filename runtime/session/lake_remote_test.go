@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -327,4 +329,62 @@ func TestIntegrationRESTCatalog(t *testing.T) {
 	r := restCatalog(t)
 	loc := exerciseRemoteLake(t, r)
 	t.Logf("table location %s", loc)
+}
+
+// s3Endpoint is the S3-compatible endpoint of CHATSQL_S3_ENDPOINT (moto,
+// started by .ci/moto.sh), or skips.
+func s3Endpoint(t *testing.T) string {
+	ep := os.Getenv("CHATSQL_S3_ENDPOINT")
+	if ep == "" {
+		t.Skip("SKIPPED: no S3-compatible endpoint: set CHATSQL_S3_ENDPOINT (bash .ci/moto.sh start; eval \"$(bash .ci/moto.sh env)\"); .ci/test.sh does")
+	}
+	return ep
+}
+
+// s3Props are the storage properties for the S3 endpoint: moto takes any
+// keys; path-style addressing is iceberg-go's default with an endpoint.
+func s3Props(endpoint string) map[string]string {
+	return map[string]string{"s3.endpoint": endpoint, "s3.access-key-id": "testing", "s3.secret-access-key": "testing", "s3.region": "us-east-1"}
+}
+
+// createBucket creates an S3 bucket with an unsigned PUT, which moto
+// accepts (iceberg-go writes into buckets, it does not make them).
+func createBucket(t *testing.T, endpoint, bucket string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, strings.TrimRight(endpoint, "/")+"/"+bucket, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("creating bucket %s at %s: %v", bucket, endpoint, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("creating bucket %s at %s: %s: %s", bucket, endpoint, resp.Status, body)
+	}
+}
+
+// TestIntegrationS3Warehouse: a SQL catalog whose warehouse is
+// s3://bucket/wh on an S3-compatible server (moto): the sink writes its
+// parquet and metadata files to S3, every read path reads them back (DuckDB
+// through the ad-hoc file cache) and pyiceberg reads them with its own S3
+// client; nothing of the table is on the local disk.
+func TestIntegrationS3Warehouse(t *testing.T) {
+	ep := s3Endpoint(t)
+	bucket := strings.ReplaceAll(uniqueNamespace("chatsql-s3"), "_", "-")
+	createBucket(t, ep, bucket)
+	db := filepath.Join(t.TempDir(), "catalog.db")
+	r := remoteLake{name: "s3lake", options: map[string]string{"type": "iceberg", "catalog-type": "sql",
+		"uri": "sqlite://" + db, "warehouse": "s3://" + bucket + "/wh"}}
+	r.pyiceberg = map[string]string{"name": r.name, "type": "sql", "uri": "sqlite:///" + db, "warehouse": "s3://" + bucket + "/wh"}
+	for k, v := range s3Props(ep) {
+		r.options[k] = v
+		r.pyiceberg[k] = v
+	}
+	loc := exerciseRemoteLake(t, r)
+	if !strings.HasPrefix(loc, "s3://"+bucket+"/wh/") {
+		t.Fatalf("table location %s, want under s3://%s/wh", loc, bucket)
+	}
 }

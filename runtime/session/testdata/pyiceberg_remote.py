@@ -2,7 +2,7 @@
 an S3 warehouse, Glue) and prints what the Go test compares, as JSON: the
 ids, the row count, the table location and the snapshot summaries.
 
-    python pyiceberg_remote.py '{"type": "rest", "uri": ...}' namespace.table
+    python pyiceberg_remote.py '{"name": "rest", "type": "rest", "uri": ...}' namespace.table
 """
 import json
 import sys
@@ -12,7 +12,8 @@ from pyiceberg.catalog import load_catalog
 
 def main():
     props, ident = json.loads(sys.argv[1]), sys.argv[2]
-    cat = load_catalog("remote", **props)
+    # a SQL catalog's rows carry the catalog's name: chatsql's name for it
+    cat = load_catalog(props.pop("name", "remote"), **props)
     tbl = cat.load_table(ident)
     arrow = tbl.scan().to_arrow()
     out = {
