@@ -129,6 +129,9 @@ type Source struct {
 	filter  iceberggo.BooleanExpression
 	readers []reader
 	cols    []int // arrow column of each declared column
+	keyCols []int // the declared columns of the primary key (changelog)
+	// stats: data files opened and rows decoded, for the log and tests
+	stats struct{ files, rows int64 }
 
 	batch  int // most rows per Poll
 	st     sourceState
@@ -160,6 +163,10 @@ type sourceState struct {
 	Rows int64 `json:"rows"`
 	// Done: the snapshot was read entirely.
 	Done bool `json:"done"`
+	// Changes is how many of the unit's changes (a changelog of an
+	// overwrite or delete snapshot: the keys whose rows it removed) were
+	// returned; they come before its files.
+	Changes int `json:"changes,omitempty"`
 }
 
 // unit is the files of one snapshot to read.
@@ -167,7 +174,8 @@ type unit struct {
 	snapshot int64
 	whole    bool
 	tasks    []table.FileScanTask
-	times    []int64 // per task: commit time (ms) of the snapshot that added the file, -1 unknown
+	times    []int64     // per task: commit time (ms) of the snapshot that added the file, -1 unknown
+	changes  []types.Row // changelog rows before the files' (source_changes.go)
 }
 
 var (
@@ -230,6 +238,13 @@ func NewSource(cfg connectors.Config) (runtime.Source, error) {
 		return nil, fail("'snapshot-id' and 'as-of-timestamp' are for a bounded read; a streaming read starts with 'start-snapshot-id' or 'start-snapshot-timestamp'")
 	case s.endID != nil && (s.streaming || s.startID == nil && s.startMs == nil):
 		return nil, fail("'end-snapshot-id' ends a bounded read that starts with 'start-snapshot-id' or 'start-snapshot-timestamp'")
+	}
+	for _, k := range cfg.PrimaryKey {
+		i := cfg.Schema.Index(k)
+		if i < 0 {
+			return nil, fail("primary key column '%s' is not a column of the source", k)
+		}
+		s.keyCols = append(s.keyCols, i)
 	}
 	s.filterJSON = cfg.Settings[SettingScanFilterPrefix+strings.ToLower(cfg.Name)]
 	s.props = iceberggo.Properties{}
@@ -310,14 +325,26 @@ func (s *Source) Open(ctx context.Context, sc *runtime.SourceContext, state []by
 
 // opened finishes Open once the table is loaded.
 func (s *Source) opened(ctx context.Context, state []byte) error {
-	var err error
 	if err := s.mapColumns(); err != nil {
 		return err
 	}
 	if s.filterJSON != "" {
-		if s.filter, err = iceberggo.ParseExpr([]byte(s.filterJSON), s.tbl.Schema()); err != nil {
+		f, err := parseScanFilter(s.filterJSON, s.tbl.Schema(), s.cfg.Schema)
+		if err != nil {
 			return s.errf("pushed-down filter %s: %v", s.filterJSON, err)
 		}
+		for _, d := range f.dropped {
+			s.logf("not pushed into the scan (the query's filter still applies): %s", d)
+		}
+		s.filter = f.expr
+	}
+	if s.changelog && (s.snapshotID != nil || s.asOfMs != nil) {
+		// the table's history up to the snapshot chosen
+		id, err := s.chosenSnapshot()
+		if err != nil {
+			return err
+		}
+		s.endID = &id
 	}
 	if len(state) > 0 {
 		if err := json.Unmarshal(state, &s.st); err != nil {
@@ -356,21 +383,33 @@ func (s *Source) mapColumns() error {
 	return nil
 }
 
+// chosenSnapshot is the snapshot 'snapshot-id' or 'as-of-timestamp' names.
+func (s *Source) chosenSnapshot() (int64, error) {
+	if s.snapshotID != nil {
+		if s.tbl.Metadata().SnapshotByID(*s.snapshotID) == nil {
+			return 0, s.errf("no snapshot %d (%s)", *s.snapshotID, s.snapshotList())
+		}
+		return *s.snapshotID, nil
+	}
+	sn := s.tbl.SnapshotAsOf(*s.asOfMs, true)
+	if sn == nil {
+		return 0, s.errf("no snapshot was current at %s (%s)", time.UnixMilli(*s.asOfMs).UTC().Format(time.DateTime), s.snapshotList())
+	}
+	return sn.SnapshotID, nil
+}
+
 // start decides the first snapshot of a fresh start.
 func (s *Source) start(ctx context.Context) error {
 	meta := s.tbl.Metadata()
 	switch {
-	case s.snapshotID != nil:
-		if meta.SnapshotByID(*s.snapshotID) == nil {
-			return s.errf("no snapshot %d (%s)", *s.snapshotID, s.snapshotList())
+	case s.changelog && s.startID == nil && s.startMs == nil:
+		return s.startChangelog(ctx)
+	case s.snapshotID != nil || s.asOfMs != nil:
+		id, err := s.chosenSnapshot()
+		if err != nil {
+			return err
 		}
-		s.st = sourceState{Snapshot: *s.snapshotID, Whole: true}
-	case s.asOfMs != nil:
-		sn := s.tbl.SnapshotAsOf(*s.asOfMs, true)
-		if sn == nil {
-			return s.errf("no snapshot was current at %s (%s)", time.UnixMilli(*s.asOfMs).UTC().Format(time.DateTime), s.snapshotList())
-		}
-		s.st = sourceState{Snapshot: sn.SnapshotID, Whole: true}
+		s.st = sourceState{Snapshot: id, Whole: true}
 	case s.startID != nil || s.startMs != nil:
 		var first *table.Snapshot
 		if s.startID != nil {
@@ -408,18 +447,55 @@ func (s *Source) start(ctx context.Context) error {
 	return s.openUnit(ctx)
 }
 
+// startChangelog starts a changelog with the table's history: a scan of
+// the last snapshot before the first one that removed rows (each row a
+// version from the commit of the snapshot that added it), then the changes
+// of every snapshot after it, so that rows deleted since are versions that
+// ended at their delete. A table that only ever grew is a scan of its
+// current snapshot.
+func (s *Source) startChangelog(ctx context.Context) error {
+	var end int64
+	if s.endID != nil {
+		end = *s.endID
+	}
+	chain := s.ancestry(end)
+	if len(chain) == 0 {
+		return nil // an empty table: nothing to read (yet)
+	}
+	base := len(chain) - 1
+	for i := range chain {
+		if op := changeOp(&chain[i]); op != table.OpAppend && op != table.OpReplace {
+			base = max(i-1, 0)
+			break
+		}
+	}
+	s.st = sourceState{Snapshot: chain[base].SnapshotID, Whole: true}
+	if err := s.queueFrom(s.st.Snapshot, false); err != nil {
+		return err
+	}
+	return s.openUnit(ctx)
+}
+
 // resume continues from a checkpoint's position.
 func (s *Source) resume(ctx context.Context) error {
 	if s.tbl.Metadata().SnapshotByID(s.st.Snapshot) == nil {
 		return s.errf("the checkpoint's snapshot %d is no longer in the table (expired?); start the job afresh", s.st.Snapshot)
 	}
+	oneSnapshot := s.st.Whole && !s.changelog // a scan of one snapshot, not a history
 	if s.st.Done {
-		if s.st.Whole && !s.streaming {
+		if oneSnapshot && !s.streaming {
 			return nil // a bounded scan of one snapshot that was finished
 		}
 		return s.plan(ctx)
 	}
-	return s.openUnit(ctx)
+	if err := s.openUnit(ctx); err != nil {
+		return err
+	}
+	if oneSnapshot {
+		return nil
+	}
+	// the snapshots after this one follow
+	return s.queueFrom(s.st.Snapshot, false)
 }
 
 func (s *Source) snapshotList() string {
@@ -465,8 +541,18 @@ func (s *Source) plan(ctx context.Context) error {
 }
 
 // planFrom queues the snapshots from snapshot from (0: the first one) up
-// to the end snapshot (or the current one), from itself included or not.
+// to the end snapshot (or the current one), from itself included or not,
+// and opens the first.
 func (s *Source) planFrom(ctx context.Context, from int64, inclusive bool) error {
+	if err := s.queueFrom(from, inclusive); err != nil {
+		return err
+	}
+	return s.nextUnit(ctx)
+}
+
+// queueFrom queues the snapshots from snapshot from (0: the first one) up
+// to the end snapshot (or the current one), from itself included or not.
+func (s *Source) queueFrom(from int64, inclusive bool) error {
 	end := int64(0)
 	if s.endID != nil {
 		end = *s.endID
@@ -489,38 +575,37 @@ func (s *Source) planFrom(ctx context.Context, from int64, inclusive bool) error
 		return s.errf("snapshot %d is not an ancestor of the table's snapshot %d (expired, or the table was rolled back)",
 			from, chain[len(chain)-1].SnapshotID)
 	}
-	if err := s.filterQueue(); err != nil {
-		return err
-	}
-	return s.nextUnit(ctx)
+	return s.filterQueue()
 }
 
-// filterQueue drops snapshots that add no rows from the queue and fails on
-// those whose changes a stream of appends cannot express.
+// filterQueue drops snapshots that change no rows from the queue and
+// fails on those whose changes a stream of appends cannot express (a
+// changelog expresses them).
 func (s *Source) filterQueue() error {
 	meta := s.tbl.Metadata()
 	out := s.queue[:0]
 	for _, id := range s.queue {
-		sn := meta.SnapshotByID(id)
-		op := table.OpAppend
-		if sn != nil && sn.Summary != nil && sn.Summary.Operation != "" {
-			op = sn.Summary.Operation
-		}
-		switch op {
+		switch op := changeOp(meta.SnapshotByID(id)); op {
 		case table.OpAppend:
 			out = append(out, id)
 		case table.OpReplace:
 			// compaction: the same rows in other files
-		case table.OpOverwrite:
+		case table.OpOverwrite, table.OpDelete:
+			if s.changelog {
+				out = append(out, id)
+				continue
+			}
+			if op == table.OpDelete {
+				if !s.skipDelete {
+					return s.errf("snapshot %d deletes rows, which an incremental read cannot follow; set '%s' = 'true' to skip such snapshots", id, OptSkipDelete)
+				}
+				s.logf("skipping delete snapshot %d", id)
+				continue
+			}
 			if !s.skipOverwrite {
 				return s.errf("snapshot %d is an overwrite, which an incremental read cannot follow; set '%s' = 'true' to skip such snapshots", id, OptSkipOverwrite)
 			}
 			s.logf("skipping overwrite snapshot %d", id)
-		case table.OpDelete:
-			if !s.skipDelete {
-				return s.errf("snapshot %d deletes rows, which an incremental read cannot follow; set '%s' = 'true' to skip such snapshots", id, OptSkipDelete)
-			}
-			s.logf("skipping delete snapshot %d", id)
 		}
 	}
 	s.queue = out
@@ -546,6 +631,12 @@ func (s *Source) openUnit(ctx context.Context) error {
 	sn := meta.SnapshotByID(s.st.Snapshot)
 	if sn == nil {
 		return s.errf("no snapshot %d", s.st.Snapshot)
+	}
+	if op := changeOp(sn); s.changelog && !s.st.Whole && (op == table.OpOverwrite || op == table.OpDelete) {
+		if err := s.openChangeUnit(ctx, sn); err != nil {
+			return err
+		}
+		return s.positionInUnit()
 	}
 	u := &unit{snapshot: sn.SnapshotID, whole: s.st.Whole}
 	var err error
@@ -599,8 +690,16 @@ func (s *Source) openUnit(ctx context.Context) error {
 		}
 	}
 	s.unit = u
-	if s.st.File > len(u.tasks) {
-		return s.errf("the checkpoint read %d files of snapshot %d, which has %d", s.st.File, sn.SnapshotID, len(u.tasks))
+	return s.positionInUnit()
+}
+
+// positionInUnit checks the position in s.st against the unit just
+// planned and skips the rows it says were read.
+func (s *Source) positionInUnit() error {
+	u := s.unit
+	if s.st.File > len(u.tasks) || s.st.Changes > len(u.changes) {
+		return s.errf("the checkpoint read %d files (%d changes) of snapshot %d, which has %d (%d)",
+			s.st.File, s.st.Changes, u.snapshot, len(u.tasks), len(u.changes))
 	}
 	s.skip = s.st.Rows
 	return nil
@@ -622,6 +721,7 @@ func (s *Source) openFile(ctx context.Context) error {
 	if err := s.prepareReaders(asc); err != nil {
 		return err
 	}
+	s.stats.files++
 	s.next, s.stop = iter.Pull2(recs)
 	return nil
 }
@@ -689,6 +789,13 @@ func (s *Source) Poll(ctx context.Context) (*runtime.Batch, error) {
 		// Everything the table held when the source opened was read.
 		s.markCaughtUp()
 		if !s.streaming {
+			if !s.ended {
+				pushed := ""
+				if s.filter != nil {
+					pushed = fmt.Sprintf(", the scan filtered by %s", s.filter)
+				}
+				s.logf("read %d data files, %d rows%s", s.stats.files, s.stats.rows, pushed)
+			}
 			s.ended = true
 			return nil, runtime.ErrEndOfInput
 		}
@@ -719,6 +826,12 @@ func (s *Source) Poll(ctx context.Context) (*runtime.Batch, error) {
 // file (or finished the unit).
 func (s *Source) pollUnit(ctx context.Context) (*runtime.Batch, error) {
 	u := s.unit
+	if s.st.Changes < len(u.changes) {
+		n := min(len(u.changes)-s.st.Changes, s.batch)
+		rows := u.changes[s.st.Changes : s.st.Changes+n]
+		s.st.Changes += n
+		return &runtime.Batch{Rows: rows}, nil
+	}
 	if s.st.File >= len(u.tasks) {
 		s.closeFile()
 		s.st = sourceState{Snapshot: u.snapshot, Whole: u.whole, File: len(u.tasks), Done: true}
@@ -788,6 +901,7 @@ func (s *Source) appendRows(rows []types.Row, rec arrow.RecordBatch, n int, comm
 	}
 	s.recOff = end
 	s.st.Rows += int64(k)
+	s.stats.rows += int64(k)
 	return rows
 }
 

@@ -10,12 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	iceberggo "github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/chatsql/chatsql/connectors"
 	"github.com/chatsql/chatsql/connectors/conformance"
 	"github.com/chatsql/chatsql/runtime"
+	"github.com/chatsql/chatsql/runtime/reftable"
 	"github.com/chatsql/chatsql/runtime/types"
 )
 
@@ -484,4 +488,441 @@ func TestSourceStreamingWaitsForMissingTable(t *testing.T) {
 	r := newTestSource(t, dir, testSchema, map[string]string{"streaming": "true", "monitor-interval": "20ms"}, nil)
 	openSource(t, r, state, nil)
 	wantRange(t, pollUntil(t, r, nil, 10), 0, 10)
+}
+
+// commitRows writes rows as one snapshot and returns it.
+func (w *lakeWriter) commitRows(rows ...types.Row) table.Snapshot {
+	w.t.Helper()
+	if err := w.s.Write(context.Background(), batchOf(rows)); err != nil {
+		w.t.Fatal(err)
+	}
+	w.cp++
+	checkpoint(w.t, w.s, w.cp)
+	if err := w.s.CheckpointComplete(context.Background(), w.cp); err != nil {
+		w.t.Fatal(err)
+	}
+	time.Sleep(3 * time.Millisecond)
+	return *w.s.tbl.CurrentSnapshot()
+}
+
+// named is testRow(i) with another username.
+func named(i int, name string) types.Row {
+	r := testRow(i)
+	r[1] = types.NewString(name)
+	return r
+}
+
+// lakeTable loads lake.chat.messages afresh.
+func lakeTable(t *testing.T, dir string) *table.Table {
+	t.Helper()
+	c := NewCatalogs(dir)
+	t.Cleanup(func() { c.Close() })
+	tbl, err := c.LoadTable(context.Background(), "lake.chat.messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+// lakeCommit runs change on a transaction of the table and commits it.
+func lakeCommit(t *testing.T, dir string, change func(tx *table.Transaction) error) table.Snapshot {
+	t.Helper()
+	tx := lakeTable(t, dir).NewTransaction()
+	if err := change(tx); err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := tx.Commit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Millisecond)
+	return *tbl.CurrentSnapshot()
+}
+
+// liveRows is what snapshot id holds: the usernames of each id.
+func liveRows(t *testing.T, dir string, id int64) map[int64][]string {
+	t.Helper()
+	at, err := lakeTable(t, dir).Scan(table.WithSnapshotID(id), table.WithSelectedFields("id", "username")).ToArrowTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer at.Release()
+	out := map[int64][]string{}
+	tr := array.NewTableReader(at, 1024)
+	defer tr.Release()
+	for tr.Next() {
+		rec := tr.RecordBatch()
+		ids := rec.Column(rec.Schema().FieldIndices("id")[0]).(*array.Int64)
+		names := rec.Column(rec.Schema().FieldIndices("username")[0])
+		for i := 0; i < ids.Len(); i++ {
+			n := "NULL"
+			if !names.IsNull(i) {
+				n = names.ValueStr(i)
+			}
+			out[ids.Value(i)] = append(out[ids.Value(i)], n)
+		}
+	}
+	return out
+}
+
+// checkChangelog applies a changelog of (id, username) to a versioned
+// table, as a temporal join does, and checks that as of each snapshot's
+// commit (and just before the next) it holds what the snapshot holds:
+// the same ids, and the username of ids with one row. It returns the
+// table for further checks.
+func checkChangelog(t *testing.T, dir string, rows []types.Row, snaps []table.Snapshot) *reftable.Table {
+	t.Helper()
+	rt := reftable.New(reftable.Options{Columns: 2, Key: []int{0}, VersionCol: -1, History: true})
+	for _, r := range rows {
+		if len(r) != 4 || r[3].IsNull() {
+			t.Fatalf("changelog row %v", r)
+		}
+		rt.Apply(reftable.Op(r[2].Int()), r[:2], r[3].Micros())
+	}
+	for i, sn := range snaps {
+		want := liveRows(t, dir, sn.SnapshotID)
+		ats := []int64{sn.TimestampMs * 1000}
+		if i+1 < len(snaps) {
+			ats = append(ats, snaps[i+1].TimestampMs*1000-1)
+		}
+		for _, at := range ats {
+			got := map[int64]string{}
+			rt.Scan(at, func(r types.Row) bool {
+				got[r[0].Int()] = r[1].String()
+				return true
+			})
+			for id, names := range want {
+				g, ok := got[id]
+				if !ok {
+					t.Errorf("snapshot %d (%s): id %d (%v) missing from the changelog's table", i+1, sn.Summary.Operation, id, names)
+				} else if len(names) == 1 && g != names[0] {
+					t.Errorf("snapshot %d (%s): id %d is %q, want %q", i+1, sn.Summary.Operation, id, g, names[0])
+				}
+			}
+			for id := range got {
+				if _, ok := want[id]; !ok {
+					t.Errorf("snapshot %d (%s): id %d (%s) is in the changelog's table, not in the snapshot", i+1, sn.Summary.Operation, id, got[id])
+				}
+			}
+		}
+	}
+	return rt
+}
+
+// changeHistory writes a table's history with every way Iceberg removes
+// rows, and returns its snapshots: appends, a copy-on-write delete, a
+// positional (merge-on-read) delete, an equality delete, an overwrite, a
+// compaction, and deletes of a key's older and newer rows.
+func changeHistory(t *testing.T, dir string, w *lakeWriter, snaps []table.Snapshot) []table.Snapshot {
+	t.Helper()
+	ctx := context.Background()
+	id := iceberggo.Reference("id")
+	name := iceberggo.Reference("username")
+	// copy-on-write: the first file is rewritten without ids 0-2
+	snaps = append(snaps, lakeCommit(t, dir, func(tx *table.Transaction) error {
+		return tx.Delete(ctx, iceberggo.LessThan(id, int64(3)), nil)
+	}))
+	// merge-on-read: a positional delete file
+	snaps = append(snaps, lakeCommit(t, dir, func(tx *table.Transaction) error {
+		if err := tx.SetProperties(iceberggo.Properties{table.WriteDeleteModeKey: table.WriteModeMergeOnRead}); err != nil {
+			return err
+		}
+		return tx.Delete(ctx, iceberggo.EqualTo(id, int64(12)), nil)
+	}))
+	// an equality delete file on id
+	snaps = append(snaps, lakeCommit(t, dir, func(tx *table.Transaction) error {
+		b := array.NewInt64Builder(memory.DefaultAllocator)
+		defer b.Release()
+		b.Append(13)
+		col := b.NewArray()
+		defer col.Release()
+		sc := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64, Nullable: true,
+			Metadata: arrow.NewMetadata([]string{"PARQUET:field_id"}, []string{"1"})}}, nil)
+		rec := array.NewRecordBatch(sc, []arrow.Array{col}, 1)
+		defer rec.Release()
+		return tx.CommitEqualityDeletes(ctx, []int{1}, func(yield func(arrow.RecordBatch, error) bool) { yield(rec, nil) }, nil)
+	}))
+	// an overwrite: id 14 replaced by a second copy of id 5
+	five, err := lakeTable(t, dir).Scan(table.WithRowFilter(iceberggo.EqualTo(id, int64(5)))).ToArrowTable(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer five.Release()
+	snaps = append(snaps, lakeCommit(t, dir, func(tx *table.Transaction) error {
+		return tx.OverwriteTable(ctx, five, 100, nil, table.WithOverwriteFilter(iceberggo.EqualTo(id, int64(14))))
+	}))
+	// compaction: the same rows in other files
+	if _, err := RewriteDataFiles(ctx, lakeTable(t, dir), CompactOptions{MinInputFiles: 2}); err != nil {
+		t.Fatal(err)
+	}
+	snaps = append(snaps, *lakeTable(t, dir).CurrentSnapshot())
+	if op := snaps[len(snaps)-1].Summary.Operation; op != table.OpReplace {
+		t.Fatalf("compaction made a %s snapshot", op)
+	}
+	time.Sleep(3 * time.Millisecond)
+	// a key with two rows: deleting the older leaves the newer, deleting
+	// the newer brings back the older, deleting both removes the key
+	snaps = append(snaps, w.commitRows(named(100, "old")), w.commitRows(named(100, "new")))
+	snaps = append(snaps, lakeCommit(t, dir, func(tx *table.Transaction) error { return tx.Delete(ctx, iceberggo.EqualTo(name, "old"), nil) }))
+	snaps = append(snaps, w.commitRows(named(101, "a")), w.commitRows(named(101, "b")))
+	snaps = append(snaps, lakeCommit(t, dir, func(tx *table.Transaction) error { return tx.Delete(ctx, iceberggo.EqualTo(name, "b"), nil) }))
+	snaps = append(snaps, lakeCommit(t, dir, func(tx *table.Transaction) error { return tx.Delete(ctx, iceberggo.EqualTo(name, "a"), nil) }))
+	return snaps
+}
+
+var changelogSchema = types.NewSchema(types.Column{Name: "id", Type: types.BigInt}, types.Column{Name: "username", Type: types.String})
+
+func newChangelogSource(t *testing.T, dir string, opts map[string]string) *Source {
+	return newTestSource(t, dir, changelogSchema, opts, func(c *connectors.Config) {
+		c.Changelog, c.PrimaryKey = true, []string{"id"}
+	})
+}
+
+// TestSourceChangelogRemovedRows: a changelog of a table whose rows were
+// deleted (copy-on-write, positional and equality delete files, an
+// overwrite) is the table's history: as of every snapshot it holds that
+// snapshot's rows, deleted rows end at the delete's commit, a key whose
+// newer row is deleted gets its older row back, and compaction changes
+// nothing. Read bounded (the history written before), streaming (written
+// while it runs) and restored from a checkpoint taken mid-change.
+func TestSourceChangelogRemovedRows(t *testing.T) {
+	dir := t.TempDir()
+	w := newLakeWriter(t, dir)
+	snaps := []table.Snapshot{w.commit(0, 10), w.commit(10, 15)}
+
+	// streaming, from before the deletes
+	live := newChangelogSource(t, dir, map[string]string{"streaming": "true", "monitor-interval": "10ms"})
+	openSource(t, live, nil, nil)
+	liveRows := pollUntil(t, live, nil, 15)
+
+	snaps = changeHistory(t, dir, w, snaps)
+	ops := make([]string, len(snaps))
+	for i, sn := range snaps {
+		ops[i] = string(sn.Summary.Operation)
+	}
+	t.Logf("snapshots: %v", ops)
+	for i, k := range map[int]string{3: "added-position-delete-files", 4: "added-equality-delete-files"} {
+		if snaps[i].Summary.Properties[k] != "1" {
+			t.Fatalf("snapshot %d is not what this test wants (%s): %v", i+1, k, snaps[i].Summary.Properties)
+		}
+	}
+
+	// bounded, afterwards: the whole history
+	s := newChangelogSource(t, dir, nil)
+	openSource(t, s, nil, nil)
+	rows := drain(t, s)
+	rt := checkChangelog(t, dir, rows, snaps)
+	replace := snaps[6]
+	for _, r := range rows {
+		if r[3].Micros() == replace.TimestampMs*1000 {
+			t.Errorf("the compaction snapshot produced %v", r)
+		}
+	}
+	if r := rt.AsOf(snaps[2].TimestampMs*1000-1, types.NewBigInt(1)); r == nil {
+		t.Error("id 1 is gone before its delete")
+	}
+	if r := rt.AsOf(snaps[2].TimestampMs*1000, types.NewBigInt(1)); r != nil {
+		t.Errorf("id 1 is still there after its delete: %v", r)
+	}
+	t.Logf("bounded: %d changelog rows, %d files read", len(rows), s.stats.files)
+
+	// the streaming reader saw the same history as it happened
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := live.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b != nil {
+			liveRows = append(liveRows, b.Rows...)
+		}
+		if live.st.Snapshot == snaps[len(snaps)-1].SnapshotID && live.st.Done {
+			break
+		}
+	}
+	checkChangelog(t, dir, liveRows, snaps)
+
+	// a restart from checkpoints taken all along, mid-change included
+	var all []types.Row
+	var state []byte
+	r := newChangelogSource(t, dir, nil)
+	r.batch = 2
+	openSource(t, r, nil, nil)
+	for i := 0; ; i++ {
+		if i%3 == 2 {
+			st, err := r.Snapshot(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			state = st
+			r.Close()
+			r = newChangelogSource(t, dir, nil)
+			r.batch = 2
+			openSource(t, r, state, nil)
+		}
+		b, err := r.Poll(context.Background())
+		if errors.Is(err, runtime.ErrEndOfInput) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b != nil {
+			all = append(all, b.Rows...)
+		}
+	}
+	checkChangelog(t, dir, all, snaps)
+	if len(all) != len(rows) {
+		t.Errorf("restarted: %d rows, without restarts %d", len(all), len(rows))
+	}
+}
+
+// TestSourceStreamingAppendsOnDeletes: a stream of appends (not a
+// changelog) fails on a snapshot that deletes rows unless told to skip
+// such snapshots (Flink's options); compaction is passed over.
+func TestSourceStreamingAppendsOnDeletes(t *testing.T) {
+	dir := t.TempDir()
+	w := newLakeWriter(t, dir)
+	w.commit(0, 10)
+	id := iceberggo.Reference("id")
+	ctx := context.Background()
+	start := func(n int, opts map[string]string) *Source {
+		o := map[string]string{"streaming": "true", "monitor-interval": "10ms"}
+		for k, v := range opts {
+			o[k] = v
+		}
+		s := newTestSource(t, dir, testSchema, o, nil)
+		openSource(t, s, nil, nil)
+		pollUntil(t, s, nil, n)
+		return s
+	}
+	failsOn := func(s *Source, want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, err := s.Poll(ctx); err != nil {
+				if !strings.Contains(err.Error(), want) {
+					t.Fatalf("error %v, want %q", err, want)
+				}
+				return
+			}
+		}
+		t.Fatalf("no error; want %q", want)
+	}
+	plain, skipping := start(10, nil), start(10, map[string]string{OptSkipDelete: "true", OptSkipOverwrite: "true"})
+	lakeCommit(t, dir, func(tx *table.Transaction) error { return tx.Delete(ctx, iceberggo.EqualTo(id, int64(9)), nil) })
+	failsOn(plain, "'"+OptSkipDelete+"'")
+	plain = start(9, nil)
+	all, err := lakeTable(t, dir).Scan().ToArrowTable(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Release()
+	lakeCommit(t, dir, func(tx *table.Transaction) error {
+		return tx.OverwriteTable(ctx, all, 100, nil, table.WithOverwriteFilter(iceberggo.EqualTo(id, int64(8))))
+	})
+	failsOn(plain, "'"+OptSkipOverwrite+"'")
+	if _, err := RewriteDataFiles(ctx, lakeTable(t, dir), CompactOptions{MinInputFiles: 2}); err != nil {
+		t.Fatal(err)
+	}
+	w.commit(50, 52)
+	rows := pollUntil(t, skipping, nil, 2)
+	wantRange(t, rows, 50, 52)
+	time.Sleep(30 * time.Millisecond)
+	for i := 0; i < 5; i++ {
+		if b, err := skipping.Poll(ctx); err != nil || b != nil {
+			t.Fatalf("after the skipped snapshots: %v %v", b, err)
+		}
+	}
+}
+
+// pushed returns a connectors.Config modifier that pushes the filter js
+// (Iceberg's REST JSON) into source "src".
+func pushed(js string) func(*connectors.Config) {
+	return func(c *connectors.Config) { c.Settings[SettingScanFilterPrefix+"src"] = js }
+}
+
+// TestSourceFilterPrunesPartitions: a filter on the partition column of a
+// day-partitioned table reads only the matching days' files, bounded and
+// streaming (new snapshots' files are pruned too), and decodes only the
+// matching rows; a column statistics filter skips files without a
+// partition; a condition Iceberg would order differently than the
+// declared type (a long declared VARCHAR) is not pushed.
+func TestSourceFilterPrunesPartitions(t *testing.T) {
+	dir := t.TempDir()
+	w := newTestSink(t, dir, map[string]string{"partitioning": "days(event_time)"})
+	openSink(t, w, "writer", nil)
+	t.Cleanup(func() { w.Close() })
+	lw := &lakeWriter{t: t, s: w}
+	lw.commit(0, 40) // 7 h apart: 40 rows over 12 days, a file per day
+	from := time.UnixMicro(day0).UTC().AddDate(0, 0, 10)
+	filter := fmt.Sprintf(`{"type":"gt-eq","term":"event_time","value":%q}`, from.Format("2006-01-02T15:04:05-07:00"))
+	var matching []int
+	for i := 0; i < 40; i++ {
+		if testRow(i)[6].Micros() >= from.UnixMicro() {
+			matching = append(matching, i)
+		}
+	}
+	s := newTestSource(t, dir, testSchema, nil, pushed(filter))
+	openSource(t, s, nil, nil)
+	rows := drain(t, s)
+	wantRange(t, rows, matching[0], 40)
+	if s.stats.files != 2 || s.stats.rows != int64(len(matching)) {
+		t.Errorf("read %d files, decoded %d rows; want 2 files (days 11 and 12), %d rows", s.stats.files, s.stats.rows, len(matching))
+	}
+	all := newTestSource(t, dir, testSchema, nil, nil)
+	openSource(t, all, nil, nil)
+	drain(t, all)
+	if all.stats.files != 12 {
+		t.Errorf("without a filter: %d files, want 12", all.stats.files)
+	}
+
+	// streaming: a new snapshot's files are pruned as well
+	st := newTestSource(t, dir, testSchema, map[string]string{"streaming": "true", "monitor-interval": "10ms"}, pushed(filter))
+	openSource(t, st, nil, nil)
+	rows = pollUntil(t, st, nil, len(matching))
+	lw.commit(40, 60) // days 12 to 18
+	n, days := 0, map[int64]bool{}
+	for i := 40; i < 60; i++ {
+		if us := testRow(i)[6].Micros(); us >= from.UnixMicro() {
+			n++
+			days[us/86_400_000_000] = true
+		}
+	}
+	rows = pollUntil(t, st, rows, len(matching)+n)
+	wantRange(t, rows, matching[0], 60)
+	if st.stats.files != int64(2+len(days)) {
+		t.Errorf("streaming: %d files read, want %d", st.stats.files, 2+len(days))
+	}
+
+	// column statistics: ids 5..7 are in one file of an unpartitioned table
+	dir2 := t.TempDir()
+	w2 := newLakeWriter(t, dir2)
+	w2.commit(0, 10)
+	w2.commit(10, 20)
+	w2.commit(20, 30)
+	ids := newTestSource(t, dir2, testSchema, nil, pushed(`{"type":"in","term":"ID","values":[5,6,7]}`))
+	openSource(t, ids, nil, nil)
+	wantRange(t, drain(t, ids), 5, 8)
+	if ids.stats.files != 1 || ids.stats.rows != 3 {
+		t.Errorf("id IN (5, 6, 7): %d files, %d rows; want 1, 3", ids.stats.files, ids.stats.rows)
+	}
+
+	// id declared VARCHAR: '10' < '9' as text, not as longs: not pushed
+	text := types.NewSchema(types.Column{Name: "id", Type: types.String}, types.Column{Name: "username", Type: types.String})
+	bad := newTestSource(t, dir2, text, nil, pushed(`{"type":"and","left":{"type":"lt","term":"id","value":"9"},"right":{"type":"eq","term":"username","value":"user1"}}`))
+	openSource(t, bad, nil, nil)
+	rows = drain(t, bad)
+	if len(rows) != 8 { // username = 'user1' still pushed: 8 of 30 (ids 1, 4, 10, ... but not 7, 28: NULL)
+		t.Errorf("%d rows, want the 8 of user1 (the id condition not pushed)", len(rows))
+	}
+	if bad.filter == nil || strings.Contains(bad.filter.String(), "id") {
+		t.Errorf("pushed %v, want only the username condition", bad.filter)
+	}
+	// a declared TIMESTAMP over a timestamptz field: the value is rewritten
+	ts := types.NewSchema(types.Column{Name: "id", Type: types.BigInt}, types.Column{Name: "event_time", Type: types.Timestamp})
+	ok := newTestSource(t, dir2, ts, nil, pushed(fmt.Sprintf(`{"type":"lt","term":"event_time","value":%q}`,
+		time.UnixMicro(day0+3*7*3_600_000_000).UTC().Format("2006-01-02T15:04:05"))))
+	openSource(t, ok, nil, nil)
+	wantRange(t, drain(t, ok), 0, 3)
 }
