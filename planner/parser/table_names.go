@@ -37,16 +37,12 @@ var tnClauseEnds = map[string]bool{"SELECT": true, "WHERE": true, "GROUP": true,
 	"ORDER": true, "LIMIT": true, "WINDOW": true, "UNION": true, "EXCEPT": true, "INTERSECT": true,
 	"INTO": true, "QUALIFY": true}
 
-// tnNameEnds end a table reference's tokens after its name: what follows
-// is an alias, a join or a clause, not another table.
-var tnNameEnds = map[string]bool{"ON": true, "USING": true}
-
 // cutTableNames finds the names of three or more parts in the table
 // positions (after FROM, JOIN, or a ',' of a FROM list) of the query
 // src.Text[start:end], except inside skip (the MATCH_RECOGNIZE and FOR
 // SYSTEM_TIME AS OF cuts, which keep their names themselves).
 func cutTableNames(src *diag.Source, start, end int, skip []textEdit) (cut tnCut, err *diag.Error) {
-	if strings.Count(src.Text[start:end], ".") < 2 {
+	if !hasDottedChain(src.Text[start:end]) {
 		return cut, nil
 	}
 	p, _, _, ok := cutLex(src, start, end)
@@ -98,9 +94,6 @@ func cutTableNames(src *diag.Source, start, end int, skip []textEdit) (cut tnCut
 			lv.query = lv.query || t.is("SELECT")
 			lv.inFrom, lv.expect = false, false
 			continue
-		case t.kind == tokIdent && tnNameEnds[strings.ToUpper(t.val)]:
-			lv.expect = false
-			continue
 		}
 		if !lv.expect {
 			continue
@@ -135,6 +128,57 @@ func cutTableNames(src *diag.Source, start, end int, skip []textEdit) (cut tnCut
 		p.reservePrefix(tnPrefix, "a name of three parts (catalog.namespace.table)", "the names' leading parts")
 	}
 	return cut, nil
+}
+
+// hasDottedChain reports whether s may hold a name of three or more parts:
+// two dots with one name between them, give or take white space and /*
+// comments */, or any backquoted name (a cheap test before lexing).
+func hasDottedChain(s string) bool {
+	if strings.IndexByte(s, '`') >= 0 {
+		return true
+	}
+	i := strings.IndexByte(s, '.')
+	for i >= 0 {
+		k := strings.IndexByte(s[i+1:], '.')
+		if k < 0 {
+			return false
+		}
+		k += i + 1
+		if isOneName(s[i+1 : k]) {
+			return true
+		}
+		i = k
+	}
+	return false
+}
+
+// isOneName reports whether seg is one name part: one word of name bytes,
+// with white space and /* comments */ around it.
+func isOneName(seg string) bool {
+	words, inWord := 0, false
+	for j := 0; j < len(seg); j++ {
+		c := seg[j]
+		if c == '_' || c == '$' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' || c >= 0x80 {
+			if !inWord {
+				words++
+			}
+			inWord = true
+			continue
+		}
+		inWord = false
+		switch {
+		case c == '/' && j+1 < len(seg) && seg[j+1] == '*':
+			e := strings.Index(seg[j+2:], "*/")
+			if e < 0 {
+				return false
+			}
+			j += 2 + e + 1
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default:
+			return false
+		}
+	}
+	return words == 1
 }
 
 // placeholderSchemas collects the table names in TiDB's AST whose schema

@@ -93,6 +93,23 @@ func TestTableNameCut(t *testing.T) {
 	}
 }
 
+func TestHasDottedChain(t *testing.T) {
+	for s, want := range map[string]bool{
+		"SELECT a.b, c.d FROM t":           false,
+		"SELECT 1.5 + 2.5, t.x FROM s.t":   false,
+		"FROM lake.chat.t3":                true,
+		"FROM lake . chat\n. t3":           true,
+		"FROM lake./* ns */chat.t3":        true,
+		"FROM `lake`.chat":                 true, // any backquote: lex and see
+		"SELECT a.b FROM t WHERE x = 'a.'": false,
+		"SELECT db.t.col FROM db.t":        true, // a column: the cut leaves it
+	} {
+		if got := hasDottedChain(s); got != want {
+			t.Errorf("hasDottedChain(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
 // TestTableNameInStatements: the queries of INSERT, CREATE VIEW, CREATE
 // SINK and EXPLAIN take three-part names, and Query.TableName gives each
 // TiDB table name back as the user wrote it.
