@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatsql/chatsql/connectors"
+	"github.com/chatsql/chatsql/runtime/session"
 )
 
 // Exit codes of PRODUCT.md: outside tests check them.
@@ -58,7 +59,10 @@ type options struct {
 	generate float64 // playground: messages/s fed to websocket_fanout
 	format   string  // query: table|csv|json
 
-	given map[string]bool // flags set explicitly
+	sets setFlag // --set KEY=VALUE / -D KEY=VALUE: any setting, in order
+
+	given       map[string]bool   // flags set explicitly
+	setSettings map[string]string // --set, checked, keys as the session spells them
 }
 
 const usageText = `chatsql — SQL-first streaming engine
@@ -84,6 +88,9 @@ Flags (before or after the command):
   --log-level info|debug       log verbosity (default info)
   --generate RATE              playground: synthetic chat messages per second into websocket_fanout
   --format table|csv|json      query: output format (default table)
+  --set KEY=VALUE              any SQL setting, repeatable (also -D KEY=VALUE), e.g.
+                               --set catalog.lake.uri=postgres://host/db
+                               --set catalog.lake.warehouse=s3://bucket/wh
   --version                    print the version and exit
 
 Exit codes: 0 success, 1 runtime failure, 2 bad SQL or bad usage.
@@ -109,6 +116,9 @@ func parseArgs(args []string, getenv func(string) string) (*options, error) {
 	fs.BoolVar(&o.version, "version", false, "")
 	fs.Float64Var(&o.generate, "generate", 0, "")
 	fs.StringVar(&o.format, "format", "table", "")
+	fs.Var(&o.sets, "set", "")
+	fs.Var(&o.sets, "D", "") // Flink's spelling: -D key=value, -Dkey=value
+	args = splitDashD(args)
 
 	var tail []string // everything after "--" is positional
 	for i, a := range args {
@@ -190,7 +200,75 @@ func (o *options) validate() error {
 	if strings.TrimSpace(o.kafkaBrokers) == "" {
 		return usageErrorf("--kafka-brokers must not be empty")
 	}
+	return o.checkSets()
+}
+
+// setFlag collects --set KEY=VALUE.
+type setFlag []string
+
+func (f *setFlag) String() string { return strings.Join(*f, " ") }
+
+func (f *setFlag) Set(v string) error {
+	k, _, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("--set wants KEY=VALUE, not %q", v)
+	}
+	*f = append(*f, v)
 	return nil
+}
+
+// splitDashD turns Flink's -Dkey=value into -D key=value (Go's flag
+// package wants the value apart). Arguments after "--" are left alone.
+func splitDashD(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if strings.HasPrefix(a, "-D") && len(a) > 2 && a[2] != '=' {
+			out = append(out, "-D", a[2:])
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// flagSettings are the settings the flags give (settings() without --set).
+var flagSettings = map[string]string{
+	"kafka-brokers": "kafka.brokers", "translation-model": "translation.modelName",
+	"checkpoint-interval": "execution.checkpointing.interval", "api-key": "translation.api-key",
+	"llm-base-url": "translation.base-url",
+}
+
+// checkSets validates the --set settings: known keys (or a near miss's
+// "did you mean"), the catalogs catalog.* settings define (complete, with
+// options and values CREATE CATALOG would take), no clash with a flag.
+func (o *options) checkSets() error {
+	if len(o.sets) == 0 {
+		return nil
+	}
+	canon, err := session.CheckSettings(o.dataDir, o.setMap())
+	if err != nil {
+		return usageErrorf("--set: %v", err)
+	}
+	for flagName, key := range flagSettings {
+		if v, ok := canon[key]; ok && o.given[flagName] {
+			return usageErrorf("--%s and --set %s=%s both given; give one", flagName, key, v)
+		}
+	}
+	o.setSettings = canon
+	return nil
+}
+
+// setMap is --set as a map; a later KEY wins.
+func (o *options) setMap() map[string]string {
+	m := map[string]string{}
+	for _, kv := range o.sets {
+		k, v, _ := strings.Cut(kv, "=")
+		m[strings.TrimSpace(k)] = v
+	}
+	return m
 }
 
 // settings maps the flags onto the session's SQL settings (every flag is also
@@ -206,6 +284,9 @@ func (o *options) settings() map[string]string {
 	}
 	if o.llmBaseURL != "" {
 		s["translation.base-url"] = o.llmBaseURL
+	}
+	for k, v := range o.setSettings {
+		s[k] = v
 	}
 	return s
 }

@@ -24,6 +24,10 @@ func queryCommand(o *options, stdout, stderr io.Writer) int {
 	defer stop()
 	cats := iceberg.NewCatalogs(o.dataDir)
 	defer cats.Close()
+	if err := cats.ApplySettings(o.settings()); err != nil { // --set catalog.<name>.<option>=...
+		fmt.Fprintf(stderr, "chatsql query: %v\n", err)
+		return exitUsage
+	}
 	var progress io.Writer
 	if f, ok := stderr.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
 		progress = stderr

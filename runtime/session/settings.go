@@ -149,40 +149,31 @@ func resetCatalogSettings(m map[string]string, key string, given map[string]stri
 
 // CheckSettings validates settings given on the command line (--set):
 // known keys or near misses, and the catalogs that catalog.* settings
-// define, which must be complete. dataDir is the --data-dir.
-func CheckSettings(dataDir string, settings map[string]string) error {
-	for k := range settings {
-		if _, hint, err := canonicalKey(k); err != nil {
+// define, which must be complete. dataDir is the --data-dir. It returns
+// the settings with their keys as the session spells them.
+func CheckSettings(dataDir string, settings map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(settings))
+	for k, v := range settings {
+		ck, hint, err := canonicalKey(k)
+		if err != nil {
 			if hint != "" {
-				return fmt.Errorf("%w (did you mean '%s'?)", err, hint)
+				return nil, fmt.Errorf("%w (did you mean '%s'?)", err, hint)
 			}
-			return err
+			return nil, err
 		}
+		out[ck] = v
 	}
 	l := iceberg.NewCatalogs(dataDir)
 	defer l.Close()
-	if err := l.ApplySettings(lowerCatalogKeys(settings)); err != nil {
-		return err
+	if err := l.ApplySettings(out); err != nil {
+		return nil, err
 	}
 	for _, n := range l.Names() {
 		if err := l.Problem(n); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
-}
-
-// lowerCatalogKeys returns settings with the catalog settings' keys in
-// lower case (as canonicalKey spells them).
-func lowerCatalogKeys(settings map[string]string) map[string]string {
-	out := make(map[string]string, len(settings))
-	for k, v := range settings {
-		if _, _, ok, _ := iceberg.ParseSetting(k); ok {
-			k = strings.ToLower(strings.TrimSpace(k))
-		}
-		out[k] = v
-	}
-	return out
+	return out, nil
 }
 
 // withSetting is a copy of m with key set to v.
