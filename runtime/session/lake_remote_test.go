@@ -251,7 +251,7 @@ SELECT m.id, p.role FROM msgs m LEFT JOIN profiles FOR SYSTEM_TIME AS OF m.event
 
 	// pyiceberg, another implementation, through the same service
 	if r.pyiceberg != nil {
-		py := pyicebergRemote(t)
+		py := pyicebergRemote(t, r.pyiceberg["type"])
 		if py != "" {
 			props, _ := json.Marshal(r.pyiceberg)
 			var got struct {
@@ -291,13 +291,13 @@ SELECT m.id, p.role FROM msgs m LEFT JOIN profiles FOR SYSTEM_TIME AS OF m.event
 // finds it), or "" with a loud log line when there is none: the remote
 // tests' main checks do not need it, and TestIntegrationPyiceberg* already
 // fails CI without it.
-func pyicebergRemote(t *testing.T) string {
+func pyicebergRemote(t *testing.T, catalogType string) string {
 	t.Helper()
 	py := os.Getenv("CHATSQL_PYTHON")
 	if py == "" {
 		py = "python3"
 	}
-	if out, err := exec.Command(py, "-c", "import pyiceberg.catalog.rest, pyarrow").CombinedOutput(); err != nil {
+	if out, err := exec.Command(py, "-c", "import pyarrow, pyiceberg.catalog."+catalogType).CombinedOutput(); err != nil {
 		t.Logf("NOT CHECKED: pyiceberg is not available to %s; the cross-check with pyiceberg is left out: %v: %s", py, err, out)
 		return ""
 	}
@@ -380,6 +380,32 @@ func TestIntegrationS3Warehouse(t *testing.T) {
 		"uri": "sqlite://" + db, "warehouse": "s3://" + bucket + "/wh"}}
 	r.pyiceberg = map[string]string{"name": r.name, "type": "sql", "uri": "sqlite:///" + db, "warehouse": "s3://" + bucket + "/wh"}
 	for k, v := range s3Props(ep) {
+		r.options[k] = v
+		r.pyiceberg[k] = v
+	}
+	loc := exerciseRemoteLake(t, r)
+	if !strings.HasPrefix(loc, "s3://"+bucket+"/wh/") {
+		t.Fatalf("table location %s, want under s3://%s/wh", loc, bucket)
+	}
+}
+
+// TestIntegrationGlueCatalog: an AWS Glue catalog (moto's emulation, through
+// 'glue.endpoint') with its tables' files in S3 (moto too): the whole
+// lakehouse surface, and pyiceberg's Glue catalog (boto3) when it has one.
+func TestIntegrationGlueCatalog(t *testing.T) {
+	ep := os.Getenv("CHATSQL_GLUE_ENDPOINT")
+	if ep == "" {
+		t.Skip("SKIPPED: no AWS Glue endpoint: set CHATSQL_GLUE_ENDPOINT and CHATSQL_S3_ENDPOINT (bash .ci/moto.sh start; eval \"$(bash .ci/moto.sh env)\"); .ci/test.sh does")
+	}
+	s3ep := s3Endpoint(t)
+	bucket := strings.ReplaceAll(uniqueNamespace("chatsql-glue"), "_", "-")
+	createBucket(t, s3ep, bucket)
+	r := remoteLake{name: "glue", options: map[string]string{"type": "iceberg", "catalog-type": "glue",
+		"glue.endpoint": ep, "glue.region": "us-east-1", "glue.access-key-id": "testing", "glue.secret-access-key": "testing",
+		"warehouse": "s3://" + bucket + "/wh"}}
+	r.pyiceberg = map[string]string{"type": "glue", "glue.endpoint": ep, "glue.region": "us-east-1",
+		"glue.access-key-id": "testing", "glue.secret-access-key": "testing", "warehouse": "s3://" + bucket + "/wh"}
+	for k, v := range s3Props(s3ep) {
 		r.options[k] = v
 		r.pyiceberg[k] = v
 	}
