@@ -15,6 +15,8 @@ cleanup() {
 		bash .ci/kafka.sh stop || true
 	fi
 	if ((${started_postgres:-0})); then bash .ci/postgres.sh stop || true; fi
+	if ((${started_iceberg_rest:-0})); then bash .ci/iceberg-rest.sh stop || true; fi
+	if ((${started_moto:-0})); then bash .ci/moto.sh stop || true; fi
 }
 trap cleanup EXIT
 
@@ -85,6 +87,43 @@ if [[ -z "${CHATSQL_POSTGRES_URL:-}" ]]; then
 	else
 		echo "test.sh: WARNING: PostgreSQL could not be started (bash .ci/postgres.sh start); the TestIntegrationPostgresCatalog* tests will be skipped" >&2
 	fi
+fi
+
+# The REST catalog's tests (TestIntegrationRESTCatalog*) need an Iceberg REST
+# catalog: .ci/iceberg-rest.sh runs Apache Iceberg's own REST server (its
+# test fixture, jars from Maven Central cached under .ci/cache/iceberg-rest)
+# on 127.0.0.1:8181. Not being able to start it is not fatal here: the
+# skipped tests fail CI.
+if [[ -z "${CHATSQL_ICEBERG_REST_URI:-}" ]]; then
+	if ! bash .ci/iceberg-rest.sh status >/dev/null 2>&1; then
+		bash .ci/iceberg-rest.sh start && started_iceberg_rest=1
+	fi
+	if bash .ci/iceberg-rest.sh status >/dev/null 2>&1; then
+		eval "$(bash .ci/iceberg-rest.sh env)"
+		echo "test.sh: the REST catalog tests use $CHATSQL_ICEBERG_REST_URI"
+	else
+		echo "test.sh: WARNING: the Iceberg REST catalog could not be started (bash .ci/iceberg-rest.sh start); the TestIntegrationRESTCatalog* tests will be skipped" >&2
+	fi
+fi
+
+# The S3 warehouse and Glue catalog tests (TestIntegrationS3*,
+# TestIntegrationGlue*) need S3 and Glue: .ci/moto.sh runs moto's emulation
+# of both (PyPI, venv under .ci/cache/moto) on 127.0.0.1:5055. pyiceberg's
+# Glue catalog needs boto3 for its cross-check. Not being able to start moto
+# is not fatal here: the skipped tests fail CI.
+if [[ -z "${CHATSQL_S3_ENDPOINT:-}" ]]; then
+	if ! bash .ci/moto.sh status >/dev/null 2>&1; then
+		bash .ci/moto.sh start && started_moto=1
+	fi
+	if bash .ci/moto.sh status >/dev/null 2>&1; then
+		eval "$(bash .ci/moto.sh env)"
+		echo "test.sh: the S3 and Glue tests use moto at $CHATSQL_S3_ENDPOINT"
+	else
+		echo "test.sh: WARNING: moto could not be started (bash .ci/moto.sh start); the TestIntegrationS3* and TestIntegrationGlue* tests will be skipped" >&2
+	fi
+fi
+if [[ "${CHATSQL_PYTHON:-}" == "$PWD/$pyiceberg_venv/bin/python" ]] && ! "$CHATSQL_PYTHON" -c 'import boto3' >/dev/null 2>&1; then
+	"$pyiceberg_venv/bin/pip" install -q boto3 >/dev/null 2>&1 || echo "test.sh: WARNING: boto3 could not be installed into $pyiceberg_venv; pyiceberg's Glue cross-check is left out" >&2
 fi
 
 start=$SECONDS
