@@ -88,6 +88,13 @@ if [[ -z "${CHATSQL_POSTGRES_URL:-}" ]]; then
 		echo "test.sh: WARNING: PostgreSQL could not be started (bash .ci/postgres.sh start); the TestIntegrationPostgresCatalog* tests will be skipped" >&2
 	fi
 fi
+# pyiceberg on the same Postgres catalog (TestIntegrationPostgresCatalogPyiceberg)
+# needs psycopg2 in pyiceberg's interpreter.
+if [[ -n "${CHATSQL_PYTHON:-}" ]] && ! "$CHATSQL_PYTHON" -c 'import psycopg2' >/dev/null 2>&1; then
+	echo "test.sh: installing psycopg2-binary for pyiceberg's SQL catalog on Postgres"
+	"$CHATSQL_PYTHON" -m pip install -q psycopg2-binary >/dev/null 2>&1 ||
+		echo "test.sh: WARNING: pip install psycopg2-binary failed; TestIntegrationPostgresCatalogPyiceberg will be skipped" >&2
+fi
 
 # The REST catalog's tests (TestIntegrationRESTCatalog*) need an Iceberg REST
 # catalog: .ci/iceberg-rest.sh runs Apache Iceberg's own REST server (its

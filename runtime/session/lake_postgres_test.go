@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
 	"os"
@@ -508,4 +509,66 @@ func TestIntegrationPostgresCatalogKillAndRestart(t *testing.T) {
 		t.Errorf("the embedded SQLite catalog was created although 'lake' is on Postgres")
 	}
 	t.Logf("killed with %d rows committed; %d rows after the restart, %d snapshots, 0 duplicates, 0 lost", killedAt, c, len(seen))
+}
+
+// TestIntegrationPostgresCatalogPyiceberg: pyiceberg's SqlCatalog (SQLAlchemy
+// with psycopg2) on the Postgres catalog chatsql wrote, under the same
+// catalog name, reads every row and chatsql's snapshot summary; a table it
+// creates there is read by chatsql (DuckDB ad hoc and SHOW TABLES).
+func TestIntegrationPostgresCatalogPyiceberg(t *testing.T) {
+	py := pyiceberg(t)
+	if out, err := exec.Command(py, "-c", "import psycopg2").CombinedOutput(); err != nil {
+		t.Skipf("SKIPPED: psycopg2 is not available to %s (pip install psycopg2-binary; .ci/test.sh installs it): %v: %s", py, err, strings.TrimSpace(string(out)))
+	}
+	dbURL := pgtest.Database(t)
+	dir := t.TempDir()
+	wh := filepath.Join(dir, "warehouse")
+	const n = 120
+	path := writeChat(t, dir, "chat.json", 0, n)
+	s, err := New(Config{DataDir: filepath.Join(dir, "data"), Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	execOK(t, s, "pg.sql", fmt.Sprintf(`
+CREATE CATALOG pg WITH ('type' = 'iceberg', 'uri' = '%s', 'warehouse' = '%s');
+CREATE SOURCE chat (%s) WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json');
+INSERT INTO pg.chat.messages SELECT id, username, text, event_time FROM chat;
+`, dbURL, wh, chatSourceCols, path))
+	waitJobs(t, s)
+
+	sqlalchemyURL := strings.Replace(dbURL, "postgres://", "postgresql+psycopg2://", 1)
+	out := runPython(t, py, filepath.Join("testdata", "pyiceberg_postgres.py"), "pg", sqlalchemyURL, "file://"+wh)
+	var got struct {
+		Rows    int      `json:"rows"`
+		First   []int64  `json:"first"`
+		Last    int64    `json:"last"`
+		Columns []string `json:"columns"`
+		Job     string   `json:"job"`
+		Tables  []string `json:"tables"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got.Rows != n || fmt.Sprint(got.First) != "[0 1 2]" || got.Last != n-1 || strings.Join(got.Columns, ",") != "id,username,text,event_time" ||
+		got.Job != "insert-pg.chat.messages" {
+		t.Fatalf("pyiceberg read %+v", got)
+	}
+	t.Logf("pyiceberg: %+v", got)
+
+	ctx := context.Background()
+	r, err := s.Exec(ctx, "q", "SELECT string_agg(who, ',' ORDER BY id) FROM pg.chat.from_py")
+	if err != nil {
+		t.Fatal(diag.FormatError(err))
+	}
+	if r.Rows[0][0] != "py-a,py-b,py-c" {
+		t.Fatalf("chatsql read pyiceberg's table: %v", r.Rows)
+	}
+	r, err = s.Exec(ctx, "show", "SHOW TABLES FROM pg.chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rows) != 2 || r.Rows[0][2] != "from_py" || r.Rows[1][2] != "messages" {
+		t.Fatalf("SHOW TABLES: %v", r.Rows)
+	}
 }
