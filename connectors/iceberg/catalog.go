@@ -462,6 +462,9 @@ func (c *Catalogs) translate(props map[string]string) (iceberggo.Properties, err
 			return nil, &missingOption{"uri", what}
 		}
 	}
+	if err := javaAliases(ct, out); err != nil { // catalog_remote.go
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -390,7 +390,8 @@ func TestIntegrationS3Warehouse(t *testing.T) {
 }
 
 // TestIntegrationGlueCatalog: an AWS Glue catalog (moto's emulation, through
-// 'glue.endpoint') with its tables' files in S3 (moto too): the whole
+// 'glue.endpoint'; the region as Flink spells it, 'client.region') with its
+// tables' files in S3 (moto too): the whole
 // lakehouse surface, and pyiceberg's Glue catalog (boto3) when it has one.
 func TestIntegrationGlueCatalog(t *testing.T) {
 	ep := os.Getenv("CHATSQL_GLUE_ENDPOINT")
@@ -401,7 +402,7 @@ func TestIntegrationGlueCatalog(t *testing.T) {
 	bucket := strings.ReplaceAll(uniqueNamespace("chatsql-glue"), "_", "-")
 	createBucket(t, s3ep, bucket)
 	r := remoteLake{name: "glue", options: map[string]string{"type": "iceberg", "catalog-type": "glue",
-		"glue.endpoint": ep, "glue.region": "us-east-1", "glue.access-key-id": "testing", "glue.secret-access-key": "testing",
+		"glue.endpoint": ep, "client.region": "us-east-1", "glue.access-key-id": "testing", "glue.secret-access-key": "testing",
 		"warehouse": "s3://" + bucket + "/wh"}}
 	r.pyiceberg = map[string]string{"type": "glue", "glue.endpoint": ep, "glue.region": "us-east-1",
 		"glue.access-key-id": "testing", "glue.secret-access-key": "testing", "warehouse": "s3://" + bucket + "/wh"}
