@@ -448,11 +448,12 @@ func (s *Source) start(ctx context.Context) error {
 }
 
 // startChangelog starts a changelog with the table's history: a scan of
-// the last snapshot before the first one that removed rows (each row a
-// version from the commit of the snapshot that added it), then the changes
-// of every snapshot after it, so that rows deleted since are versions that
-// ended at their delete. A table that only ever grew is a scan of its
-// current snapshot.
+// the last snapshot before the first one that is not an append (each row a
+// version from the commit of the snapshot that added its file), then the
+// changes of every snapshot after it, so that rows deleted since are
+// versions that ended at their delete. Not a later snapshot: compaction
+// writes rows into new files, which would date them from the compaction.
+// A table that only ever grew is a scan of its current snapshot.
 func (s *Source) startChangelog(ctx context.Context) error {
 	var end int64
 	if s.endID != nil {
@@ -464,7 +465,7 @@ func (s *Source) startChangelog(ctx context.Context) error {
 	}
 	base := len(chain) - 1
 	for i := range chain {
-		if op := changeOp(&chain[i]); op != table.OpAppend && op != table.OpReplace {
+		if changeOp(&chain[i]) != table.OpAppend {
 			base = max(i-1, 0)
 			break
 		}
