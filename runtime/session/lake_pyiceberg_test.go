@@ -232,3 +232,90 @@ INSERT INTO lake.pyw.people (id, name, seen) SELECT k, 'chatsql', TO_TIMESTAMP_L
 		t.Fatalf("pyiceberg reads %d rows after chatsql's append, want 105", len(got.Rows))
 	}
 }
+
+// TestIntegrationPyicebergDeletesInTemporalJoin: pyiceberg deletes rows of
+// a table (a file rewritten without a row, a file dropped whole) and
+// overwrites a row with a new value; a temporal join on the table by its
+// qualified name (the key is its identifier field) sees each row until
+// its delete's commit and the new value from the overwrite's append; our
+// compaction of the table afterwards changes nothing.
+func TestIntegrationPyicebergDeletesInTemporalJoin(t *testing.T) {
+	py := pyiceberg(t)
+	dir := t.TempDir()
+	dataDir := filepath.Join(dir, "data")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := iceberg.NewCatalogs(dataDir)
+	defer c.Close()
+	if _, err := c.Get(ctx, "lake"); err != nil {
+		t.Fatal(err)
+	}
+	var snaps []struct {
+		ID int64  `json:"id"`
+		TS int64  `json:"ts"`
+		Op string `json:"op"`
+	}
+	if err := json.Unmarshal(runPython(t, py, "testdata/pyiceberg_deletes.py", dataDir), &snaps); err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, sn := range snaps {
+		ops = append(ops, sn.Op)
+	}
+	// pyiceberg's overwrite is two commits: the rewrite without carol's
+	// row, then the append of the new one
+	if strings.Join(ops, ",") != "append,append,overwrite,delete,overwrite,append" {
+		t.Fatalf("pyiceberg's snapshots: %v", ops)
+	}
+	tBob, tErin, tCarolGone, tCarolNew := snaps[2].TS, snaps[3].TS, snaps[4].TS, snaps[5].TS
+
+	s, err := New(Config{DataDir: dataDir, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// and our compaction: a replace snapshot, which changes no row
+	time.Sleep(20 * time.Millisecond)
+	if _, err := s.Exec(ctx, "call.sql", "CALL lake.system.rewrite_data_files(table => 'pyd.profiles', options => map('min-input-files', '2'));"); err != nil {
+		t.Fatal(diag.FormatError(err))
+	}
+	tbl, err := c.LoadTable(ctx, "lake.pyd.profiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repl := tbl.CurrentSnapshot()
+	if repl.Summary.Operation != "replace" {
+		t.Fatalf("compaction made a %s snapshot", repl.Summary.Operation)
+	}
+	msgs := filepath.Join(dir, "msgs.json")
+	writeLines(t, msgs,
+		fmt.Sprintf(`{"id":1,"username":"bob","ts":%d}`, tBob-1),
+		fmt.Sprintf(`{"id":2,"username":"bob","ts":%d}`, tBob),
+		fmt.Sprintf(`{"id":3,"username":"erin","ts":%d}`, tErin-1),
+		fmt.Sprintf(`{"id":4,"username":"erin","ts":%d}`, tErin),
+		fmt.Sprintf(`{"id":5,"username":"carol","ts":%d}`, tCarolGone-1),
+		fmt.Sprintf(`{"id":6,"username":"carol","ts":%d}`, tCarolGone),
+		fmt.Sprintf(`{"id":7,"username":"carol","ts":%d}`, tCarolNew),
+		fmt.Sprintf(`{"id":8,"username":"alice","ts":%d}`, repl.TimestampMs),
+		fmt.Sprintf(`{"id":9,"username":"carol","ts":%d}`, repl.TimestampMs+1000))
+	out := filepath.Join(dir, "out.json")
+	if _, err := s.ExecScript(ctx, "join.sql", fmt.Sprintf(`
+CREATE SOURCE msgs (id BIGINT, username VARCHAR, ts BIGINT, event_time AS TO_TIMESTAMP_LTZ(ts, 3),
+  WATERMARK FOR event_time AS event_time) WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json');
+CREATE SINK out WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json') AS
+SELECT m.id, m.username, p.role FROM msgs m
+LEFT JOIN lake.pyd.profiles FOR SYSTEM_TIME AS OF m.event_time AS p ON m.username = p.username;`, msgs, out)); err != nil {
+		t.Fatal(diag.FormatError(err))
+	}
+	if err := s.WaitJobs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]any{}
+	for _, r := range readJSONLines(t, out) {
+		got[int(r["id"].(float64))] = r["role"]
+	}
+	want := map[int]any{1: "member", 2: nil, 3: "member", 4: nil, 5: "member", 6: nil, 7: "admin", 8: "member", 9: "admin"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("roles by message %v, want %v", got, want)
+	}
+}
