@@ -75,9 +75,9 @@ func sourceOptions() []connectors.Option {
 		{Name: OptEndSnapshotID, Type: connectors.OptInt,
 			Description: "Read, bounded with a start snapshot: the last snapshot whose appended files are read."},
 		{Name: OptSkipOverwrite, Type: connectors.OptBool, Default: "false",
-			Description: "Read, incremental: skip overwrite snapshots instead of failing (their deletes are not read)."},
+			Description: "Read, incremental: skip overwrite snapshots instead of failing (their deletes are not read). A temporal-join target (a changelog) follows them without it: removed rows become deletes."},
 		{Name: OptSkipDelete, Type: connectors.OptBool, Default: "false",
-			Description: "Read, incremental: skip delete snapshots instead of failing."},
+			Description: "Read, incremental: skip delete snapshots instead of failing. A temporal-join target (a changelog) follows them without it."},
 	}
 }
 
