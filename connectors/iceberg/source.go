@@ -136,7 +136,7 @@ type Source struct {
 	batch  int // most rows per Poll
 	st     sourceState
 	unit   *unit
-	queue  []int64 // snapshots whose appended files come next
+	queue  []queued // what comes next
 	next   func() (arrow.RecordBatch, error, bool)
 	stop   func()
 	rec    arrow.RecordBatch
@@ -157,6 +157,9 @@ type sourceState struct {
 	// Whole: the snapshot's whole contents are read (a table scan), not
 	// only the files it added.
 	Whole bool `json:"whole,omitempty"`
+	// From: the files added by the append snapshots from From to Snapshot
+	// (0: by Snapshot alone) are read, as one unit.
+	From int64 `json:"from,omitempty"`
 	// File is how many of the unit's files (in order) were read entirely,
 	// Rows how many rows of the next one were returned.
 	File int   `json:"file"`
@@ -168,6 +171,11 @@ type sourceState struct {
 	// returned; they come before its files.
 	Changes int `json:"changes,omitempty"`
 }
+
+// queued is a unit to read: the files that the append snapshots from
+// from to to added (from == to: one snapshot), or the changes of the
+// overwrite or delete snapshot to (changelog).
+type queued struct{ from, to int64 }
 
 // unit is the files of one snapshot to read.
 type unit struct {
@@ -559,7 +567,7 @@ func (s *Source) queueFrom(from int64, inclusive bool) error {
 		end = *s.endID
 	}
 	chain := s.ancestry(end)
-	s.queue = s.queue[:0]
+	var ids []int64
 	found := from == 0
 	for _, sn := range chain {
 		if !found && sn.SnapshotID == from {
@@ -569,31 +577,39 @@ func (s *Source) queueFrom(from int64, inclusive bool) error {
 			}
 		}
 		if found {
-			s.queue = append(s.queue, sn.SnapshotID)
+			ids = append(ids, sn.SnapshotID)
 		}
 	}
 	if !found && len(chain) > 0 {
 		return s.errf("snapshot %d is not an ancestor of the table's snapshot %d (expired, or the table was rolled back)",
 			from, chain[len(chain)-1].SnapshotID)
 	}
-	return s.filterQueue()
+	return s.queueSnapshots(ids)
 }
 
-// filterQueue drops snapshots that change no rows from the queue and
-// fails on those whose changes a stream of appends cannot express (a
-// changelog expresses them).
-func (s *Source) filterQueue() error {
+// queueSnapshots queues the snapshots ids (oldest first): appends in runs
+// read as one unit each (one scan plan for many small commits); snapshots
+// that change no rows are dropped; the queue fails on a snapshot whose
+// changes a stream of appends cannot express (a changelog expresses them).
+func (s *Source) queueSnapshots(ids []int64) error {
 	meta := s.tbl.Metadata()
-	out := s.queue[:0]
-	for _, id := range s.queue {
+	s.queue = s.queue[:0]
+	run := false // the last queued unit is a run of appends
+	for _, id := range ids {
 		switch op := changeOp(meta.SnapshotByID(id)); op {
 		case table.OpAppend:
-			out = append(out, id)
+			if run {
+				s.queue[len(s.queue)-1].to = id
+			} else {
+				s.queue = append(s.queue, queued{from: id, to: id})
+				run = true
+			}
 		case table.OpReplace:
 			// compaction: the same rows in other files
 		case table.OpOverwrite, table.OpDelete:
 			if s.changelog {
-				out = append(out, id)
+				s.queue = append(s.queue, queued{from: id, to: id})
+				run = false
 				continue
 			}
 			if op == table.OpDelete {
@@ -609,7 +625,6 @@ func (s *Source) filterQueue() error {
 			s.logf("skipping overwrite snapshot %d", id)
 		}
 	}
-	s.queue = out
 	return nil
 }
 
@@ -619,9 +634,12 @@ func (s *Source) nextUnit(ctx context.Context) error {
 	if len(s.queue) == 0 {
 		return nil
 	}
-	id := s.queue[0]
+	q := s.queue[0]
 	s.queue = s.queue[1:]
-	s.st = sourceState{Snapshot: id}
+	s.st = sourceState{Snapshot: q.to}
+	if q.from != q.to {
+		s.st.From = q.from
+	}
 	return s.openUnit(ctx)
 }
 
@@ -652,14 +670,18 @@ func (s *Source) openUnit(ctx context.Context) error {
 		if s.filter != nil {
 			opts = append(opts, table.WithRowFilter(s.filter), table.WithCaseSensitive(false))
 		}
-		u.tasks, err = s.tbl.NewIncrementalAppendScan(opts...).FromSnapshotInclusive(sn.SnapshotID).ToSnapshot(sn.SnapshotID).PlanFiles(ctx)
+		from := sn.SnapshotID
+		if s.st.From != 0 {
+			from = s.st.From
+		}
+		u.tasks, err = s.tbl.NewIncrementalAppendScan(opts...).FromSnapshotInclusive(from).ToSnapshot(sn.SnapshotID).PlanFiles(ctx)
 	}
 	if err != nil {
 		return s.errf("planning the files of snapshot %d: %v", sn.SnapshotID, err)
 	}
-	// The commit time of each file's snapshot: the snapshot itself for its
-	// appended files; for a whole snapshot, the snapshot of the file's data
-	// sequence number.
+	// The commit time of each file's snapshot: the snapshot of the file's
+	// data sequence number (for a run of appends, the snapshot that
+	// appended it).
 	bySeq := map[int64]int64{}
 	for _, x := range meta.Snapshots() {
 		if x.SequenceNumber > 0 {
@@ -682,10 +704,10 @@ func (s *Source) openUnit(ctx context.Context) error {
 	u.times = make([]int64, len(u.tasks))
 	for i, t := range u.tasks {
 		switch ts, ok := bySeq[seq(t)]; {
-		case !u.whole:
-			u.times[i] = sn.TimestampMs
 		case ok:
 			u.times[i] = ts
+		case !u.whole && s.st.From == 0:
+			u.times[i] = sn.TimestampMs
 		default:
 			u.times[i] = -1
 		}
