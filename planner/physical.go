@@ -138,7 +138,9 @@ func (l *lowering) source(s *Scan) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("'%s': %v", rel.Name, err)
 	}
-	if f := l.scanFilters[s]; f != nil && rel.Connector == icebergConnector {
+	f := l.scanFilters[s]
+	delete(l.scanFilters, s) // for this lowering of the scan only
+	if f != nil && rel.Connector == icebergConnector {
 		if js := lakeScanFilter(rel, f); js != "" {
 			settings = withSetting(settings, settingIcebergScanFilterPrefix+strings.ToLower(rel.Name), js)
 		}
@@ -165,9 +167,10 @@ func (l *lowering) source(s *Scan) (int, error) {
 }
 
 // noteScanFilter records cond, a Filter's condition over n's row, for the
-// Scan it reads from: through AsyncCalc nodes (which append a column; the
-// conditions on it stay behind) and projections (the condition is
-// rewritten over the projection's input).
+// Scan it reads from, which is lowered next: through AsyncCalc nodes
+// (which append a column; the conditions on it stay behind), projections
+// (the condition is rewritten over the projection's input) and other
+// filters.
 func (l *lowering) noteScanFilter(n Logical, cond expr.Expr) {
 	for cond != nil {
 		switch x := n.(type) {
@@ -195,6 +198,8 @@ func (l *lowering) noteScanFilter(n Logical, cond expr.Expr) {
 				return
 			}
 			cond, n = s, x.In
+		case *Filter:
+			n = x.In // its own condition joins when it is lowered
 		default:
 			return
 		}
