@@ -81,7 +81,10 @@ type Config struct {
 	// if unknown). PrimaryKey names the key columns. Such a source calls
 	// SourceContext.CaughtUp once it has read everything its topic held
 	// when it started.
-	Changelog  bool
+	Changelog bool
+	// PrimaryKey is the table's PRIMARY KEY: the key of a changelog
+	// source's rows; a sink gets it too (the iceberg sink makes it the
+	// identifier fields of a table it creates).
 	PrimaryKey []string
 }
 

@@ -74,9 +74,43 @@ func (p *Planner) withLakeSettings(connector string, opts connectors.Options) (m
 	return out, nil
 }
 
-// partitioning turns PARTITIONED BY (...) of an iceberg table into its
-// 'partitioning' option.
+// partitioning checks what a CREATE TABLE says about the Iceberg table a
+// sink creates: PARTITIONED BY (...), which becomes its 'partitioning'
+// option, and the PRIMARY KEY, which becomes its identifier fields.
 func (p *Planner) partitioning(rel *Relation, st *parser.CreateRelationStmt, src *diag.Source) diag.List {
+	return append(identifierFieldChecks(rel, st, src), p.partitionSpec(rel, st, src)...)
+}
+
+// identifierFieldChecks: the PRIMARY KEY of an Iceberg table is made its
+// identifier fields (required columns, as Flink's Iceberg connector does),
+// which Iceberg allows on written columns of a type other than float and
+// double.
+func identifierFieldChecks(rel *Relation, st *parser.CreateRelationStmt, src *diag.Source) diag.List {
+	if !strings.EqualFold(rel.Connector, icebergConnector) {
+		return nil
+	}
+	var errs diag.List
+	for _, k := range st.PrimaryKey {
+		for _, c := range rel.Columns {
+			if !strings.EqualFold(c.Name, k.String()) {
+				continue
+			}
+			switch {
+			case c.Kind != Physical:
+				errs = append(errs, diag.Errorf(src, k.Pos, diag.Semantic, "PRIMARY KEY column '%s' of an Iceberg table is not stored (it is computed or metadata)", c.Name).
+					WithHint("an Iceberg identifier field is a column of the table"))
+			case c.Type.Kind == types.KindDouble:
+				errs = append(errs, diag.Errorf(src, k.Pos, diag.Semantic, "PRIMARY KEY column '%s' is DOUBLE: Iceberg identifier fields cannot be float or double", c.Name).
+					WithHint("key on a BIGINT, DECIMAL or VARCHAR column"))
+			}
+		}
+	}
+	return errs
+}
+
+// partitionSpec turns PARTITIONED BY (...) of an iceberg table into its
+// 'partitioning' option.
+func (p *Planner) partitionSpec(rel *Relation, st *parser.CreateRelationStmt, src *diag.Source) diag.List {
 	if len(st.PartitionedBy) == 0 {
 		return nil
 	}

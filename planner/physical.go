@@ -380,7 +380,7 @@ func (p *Planner) PlanInsert(st *parser.InsertStmt, src *diag.Source) (*Job, err
 	g, err := p.build(proj, func(l *lowering, in int, s types.Schema) error {
 		l.add(&plan.Node{Kind: plan.KindSink, Inputs: []int{in}, Schema: s, Name: rel.Name,
 			Config: &plan.SinkConfig{Connector: rel.Connector, Conn: connectors.Config{Name: rel.Name, Options: opts,
-				Schema: target, KeyColumns: keyFields(opts), Settings: settings}}})
+				Schema: target, KeyColumns: keyFields(opts), PrimaryKey: rel.PrimaryKey, Settings: settings}}})
 		return nil
 	})
 	if err != nil {

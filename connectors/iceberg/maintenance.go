@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,7 +50,34 @@ type CompactResult struct {
 // their order within a file are kept; readers of older snapshots are
 // unaffected). Nothing is committed when no partition has enough small
 // files.
+//
+// Writers may commit while it runs (a streaming sink commits every
+// checkpoint): the swap is committed on the table's current state, after
+// checking that every file it replaces is still live there, and tried again
+// when another commit came first. When a file it replaces is gone (another
+// compaction replaced it), its own files are deleted and the compaction is
+// planned again from the current state.
 func RewriteDataFiles(ctx context.Context, tbl *table.Table, opts CompactOptions) (CompactResult, error) {
+	for round := 1; ; round++ {
+		res, err := rewriteDataFilesOnce(ctx, tbl, opts)
+		if !errors.Is(err, errReplacedFilesGone) || round == compactRounds {
+			return res, err
+		}
+		if err := tbl.Refresh(ctx); err != nil {
+			return res, err
+		}
+	}
+}
+
+// compactRounds bounds how often a compaction whose input was compacted
+// by someone else meanwhile is planned again.
+const compactRounds = 3
+
+// errReplacedFilesGone: a file a compaction replaces is no longer in the
+// table's current snapshot.
+var errReplacedFilesGone = errors.New("a file to replace is no longer in the table (compacted concurrently)")
+
+func rewriteDataFilesOnce(ctx context.Context, tbl *table.Table, opts CompactOptions) (CompactResult, error) {
 	var res CompactResult
 	target := opts.TargetFileSize
 	if target <= 0 {
@@ -77,26 +105,144 @@ func RewriteDataFiles(ctx context.Context, tbl *table.Table, opts CompactOptions
 	if len(plan.Groups) == 0 {
 		return res, nil
 	}
-	groups := make([]table.CompactionTaskGroup, 0, len(plan.Groups))
+	// write the compacted files (nothing committed yet)
+	var results []table.CompactionGroupResult
+	var written []iceberggo.DataFile
 	for _, g := range plan.Groups {
-		groups = append(groups, table.CompactionTaskGroup{PartitionKey: g.PartitionKey, Tasks: g.Tasks, TotalSizeBytes: g.TotalSizeBytes})
+		gr, err := table.ExecuteCompactionGroup(ctx, tbl, table.CompactionTaskGroup{PartitionKey: g.PartitionKey, Tasks: g.Tasks, TotalSizeBytes: g.TotalSizeBytes},
+			table.WithCompactionTargetFileSize(target))
+		written = append(written, gr.NewDataFiles...)
+		if err != nil {
+			removeFiles(ctx, tbl, written)
+			return res, fmt.Errorf("rewriting data files: %w", err)
+		}
+		if len(gr.OldDataFiles) == 0 && len(gr.NewDataFiles) == 0 {
+			continue
+		}
+		results = append(results, gr)
+		res.RewrittenFiles += len(gr.OldDataFiles)
+		res.AddedFiles += len(gr.NewDataFiles)
+		res.RewrittenBytes += gr.BytesBefore
 	}
-	out, err := tbl.RewriteDataFiles(ctx, groups, table.RewriteDataFilesOptions{
-		SnapshotProps: iceberggo.Properties{"chatsql.procedure": "rewrite_data_files"},
-		GroupOptions:  []table.CompactionGroupOption{table.WithCompactionTargetFileSize(target)},
-	})
-	if err != nil {
-		return res, fmt.Errorf("rewriting data files: %w", err)
+	if len(results) == 0 {
+		return CompactResult{FilesBefore: res.FilesBefore, FilesAfter: res.FilesAfter}, nil
 	}
-	res.RewrittenFiles, res.AddedFiles, res.RewrittenBytes = out.RemovedDataFiles, out.AddedDataFiles, out.BytesBefore
-	res.FilesAfter = res.FilesBefore - out.RemovedDataFiles + out.AddedDataFiles
-	if out.Table != nil {
-		*tbl = *out.Table
-		if sn := tbl.CurrentSnapshot(); sn != nil {
-			res.Snapshot = sn.SnapshotID
+	if err := commitRewrite(ctx, tbl, results); err != nil {
+		removeFiles(ctx, tbl, written)
+		res = CompactResult{FilesBefore: res.FilesBefore, FilesAfter: res.FilesBefore}
+		if errors.Is(err, errReplacedFilesGone) {
+			return res, err
+		}
+		return res, fmt.Errorf("committing the compaction: %w", err)
+	}
+	if sn := tbl.CurrentSnapshot(); sn != nil {
+		res.Snapshot = sn.SnapshotID
+	}
+	res.FilesAfter = res.FilesBefore - res.RewrittenFiles + res.AddedFiles
+	return res, nil
+}
+
+// SummaryRewriteID names a compaction's commit in its snapshot summary, so
+// that a retry recognises a commit that reached the catalog.
+const SummaryRewriteID = "chatsql.rewrite-id"
+
+// commitRewrite swaps the compacted files of results in, in one 'replace'
+// snapshot on the table's current state: when another commit came first,
+// the table is reloaded and the swap staged again (which checks that every
+// file it replaces is still live there). It returns nil once the swap is
+// in the table, errReplacedFilesGone when a file to replace is gone.
+func commitRewrite(ctx context.Context, tbl *table.Table, results []table.CompactionGroupResult) error {
+	id := strconv.FormatUint(rand.Uint64(), 36)
+	props := iceberggo.Properties{"chatsql.procedure": "rewrite_data_files", SummaryRewriteID: id}
+	var err error
+	for attempt := 1; attempt <= commitAttempts; attempt++ {
+		if attempt > 1 {
+			if werr := backoff(ctx, attempt-1); werr != nil {
+				break
+			}
+			if err = tbl.Refresh(ctx); err != nil {
+				continue
+			}
+			if rewriteCommitted(tbl, id) {
+				return nil // an earlier attempt reached the catalog, though it reported an error
+			}
+		}
+		tx := tbl.NewTransaction()
+		rw := tx.NewRewrite(props)
+		for _, gr := range results {
+			rw.ApplyResult(gr)
+		}
+		if err = rw.Commit(ctx); err != nil {
+			if gone, lerr := replacedGone(ctx, tbl, results); lerr == nil && gone {
+				return errReplacedFilesGone
+			}
+			continue
+		}
+		var nt *table.Table
+		if nt, err = tx.Commit(ctx); err == nil {
+			*tbl = *nt
+			return nil
 		}
 	}
-	return res, nil
+	if rerr := tbl.Refresh(ctx); rerr == nil && rewriteCommitted(tbl, id) {
+		return nil
+	}
+	return err
+}
+
+// rewriteCommitted reports whether a snapshot of tbl is compaction id's.
+func rewriteCommitted(tbl *table.Table, id string) bool {
+	for _, sn := range tbl.Metadata().Snapshots() {
+		if sn.Summary != nil && sn.Summary.Properties[SummaryRewriteID] == id {
+			return true
+		}
+	}
+	return false
+}
+
+// replacedGone reports whether a file that results replace is no longer
+// live in tbl.
+func replacedGone(ctx context.Context, tbl *table.Table, results []table.CompactionGroupResult) (bool, error) {
+	live, err := livePaths(ctx, tbl)
+	if err != nil {
+		return false, err
+	}
+	for _, gr := range results {
+		for _, f := range gr.OldDataFiles {
+			if !live[f.FilePath()] {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// livePaths is the set of data file paths of the table's current snapshot.
+func livePaths(ctx context.Context, tbl *table.Table) (map[string]bool, error) {
+	out := map[string]bool{}
+	if tbl.CurrentSnapshot() == nil {
+		return out, nil
+	}
+	tasks, err := tbl.Scan().PlanFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		out[t.File.FilePath()] = true
+	}
+	return out, nil
+}
+
+// removeFiles deletes data files written by an operation that did not
+// commit them (best effort: a leftover is an orphan, never read).
+func removeFiles(ctx context.Context, tbl *table.Table, files []iceberggo.DataFile) {
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return
+	}
+	for _, f := range files {
+		fs.Remove(f.FilePath())
+	}
 }
 
 // ExpireResult says what an expiry did.
@@ -110,7 +256,10 @@ type ExpireResult struct {
 // (0: 1) and every snapshot a branch or tag needs. Data and manifest files
 // only the expired snapshots used are deleted. Time travel to an expired
 // snapshot is no longer possible, and a streaming reader whose checkpoint
-// points at one must start afresh.
+// points at one must start afresh. A chatsql sink's restore does not need
+// its snapshots: its evidence is a table property (PropertyLastCommitPrefix).
+// When another writer commits first, the expiry is worked out again on the
+// table's new state.
 func ExpireSnapshots(ctx context.Context, tbl *table.Table, olderThan time.Time, retainLast int) (ExpireResult, error) {
 	var res ExpireResult
 	if olderThan.IsZero() {
@@ -119,28 +268,62 @@ func ExpireSnapshots(ctx context.Context, tbl *table.Table, olderThan time.Time,
 	if retainLast <= 0 {
 		retainLast = 1
 	}
-	before := len(tbl.Metadata().Snapshots())
-	age := time.Since(olderThan)
-	if age < 0 {
-		age = 0
-	}
-	tx := tbl.NewTransaction()
-	if err := tx.ExpireSnapshots(table.WithOlderThan(age), table.WithRetainLast(retainLast)); err != nil {
-		return res, err
-	}
-	t, err := tx.Commit(ctx)
+	err := retryOnCurrent(ctx, tbl, func() error {
+		before := len(tbl.Metadata().Snapshots())
+		tx := tbl.NewTransaction()
+		if err := tx.ExpireSnapshots(table.WithOlderThan(max(time.Since(olderThan), 0)), table.WithRetainLast(retainLast)); err != nil {
+			return permanent{err}
+		}
+		t, err := tx.Commit(ctx)
+		if err != nil {
+			return err
+		}
+		*tbl = *t
+		res.Retained = len(tbl.Metadata().Snapshots())
+		res.Expired = before - res.Retained
+		return nil
+	})
 	if err != nil {
 		return res, fmt.Errorf("expiring snapshots: %w", err)
 	}
-	*tbl = *t
-	res.Retained = len(tbl.Metadata().Snapshots())
-	res.Expired = before - res.Retained
 	return res, nil
 }
 
+// retryOnCurrent runs a metadata change (attempt: build a transaction on
+// tbl and commit it) and, when its commit fails because another writer
+// committed first, reloads tbl and runs it again.
+func retryOnCurrent(ctx context.Context, tbl *table.Table, attempt func() error) error {
+	var err error
+	for n := 1; n <= commitAttempts; n++ {
+		if n > 1 {
+			if werr := backoff(ctx, n-1); werr != nil {
+				return err
+			}
+			if rerr := tbl.Refresh(ctx); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+		}
+		err = attempt()
+		if p := (permanent{}); errors.As(err, &p) {
+			return p.error
+		}
+		if err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// permanent marks an error that trying again cannot fix (one of the
+// change itself, not of its commit).
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
+
 // AddColumn adds an optional column to the table's schema (schema
 // evolution): files written before read NULL for it, in chatsql, DuckDB
-// and every Iceberg engine, since columns are matched by field id.
+// and every Iceberg engine, since columns are matched by field id. Sinks
+// that are writing the table keep writing their columns.
 func AddColumn(ctx context.Context, tbl *table.Table, name string, t types.Type) error {
 	it, err := IcebergType(t)
 	if err != nil {
@@ -149,16 +332,26 @@ func AddColumn(ctx context.Context, tbl *table.Table, name string, t types.Type)
 	if _, ok := tbl.Schema().FindFieldByNameCaseInsensitive(name); ok {
 		return fmt.Errorf("column '%s' already exists", name)
 	}
-	tx := tbl.NewTransaction()
-	if err := tx.UpdateSchema(false, false).AddColumn([]string{name}, it, "", false, nil).Commit(); err != nil {
-		return err
-	}
-	nt, err := tx.Commit(ctx)
-	if err != nil {
-		return err
-	}
-	*tbl = *nt
-	return nil
+	tried := false
+	return retryOnCurrent(ctx, tbl, func() error {
+		if f, ok := tbl.Schema().FindFieldByNameCaseInsensitive(name); ok {
+			if tried && f.Type.Equals(it) {
+				return nil // the previous attempt reached the catalog, though it reported an error
+			}
+			return permanent{fmt.Errorf("column '%s' already exists", name)}
+		}
+		tried = true
+		tx := tbl.NewTransaction()
+		if err := tx.UpdateSchema(false, false).AddColumn([]string{name}, it, "", false, nil).Commit(); err != nil {
+			return permanent{err}
+		}
+		nt, err := tx.Commit(ctx)
+		if err != nil {
+			return err
+		}
+		*tbl = *nt
+		return nil
+	})
 }
 
 // Procedure is an Iceberg stored procedure chatsql implements, called as

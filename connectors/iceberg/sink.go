@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,19 @@ const (
 	SummaryEndOfInput   = "chatsql.end-of-input"  // "true" on the commit made when a bounded input ended
 )
 
+// PropertyLastCommitPrefix + the job's name is the table property in which
+// every commit of the sink also records its run and checkpoint (JSON of
+// commitEvidence), in the same Iceberg commit as the files: the evidence a
+// restore needs survives an expiry of the snapshot that carried it.
+const PropertyLastCommitPrefix = "chatsql.last-commit."
+
+// commitEvidence is the value of a job's PropertyLastCommitPrefix property.
+type commitEvidence struct {
+	JobID      string `json:"job-id"`
+	Checkpoint int64  `json:"checkpoint-id"`
+	EndOfInput bool   `json:"end-of-input,omitempty"`
+}
+
 // batchRows is the number of rows per arrow record batch handed to the
 // parquet writer.
 const batchRows = 1 << 16
@@ -41,7 +55,10 @@ const batchRows = 1 << 16
 // of the checkpoint in the checkpoint's state; CheckpointComplete commits
 // them in one Iceberg commit whose summary names the job run and the
 // checkpoint. On restore, the pending files of the restored checkpoint are
-// committed unless a snapshot already carries that run and checkpoint id.
+// committed unless the table shows that run's commit of that checkpoint (or
+// of a later one). Every commit starts from the table as the catalog has it
+// then, so other writers, compactions, expiries and added columns may come
+// and go while the sink runs.
 type Sink struct {
 	name         string
 	catalogName  string
@@ -51,6 +68,7 @@ type Sink struct {
 	partitioning []PartitionField
 	targetSize   int64
 	schema       types.Schema
+	key          []string // PRIMARY KEY: the identifier fields of a table the sink creates
 
 	oc    *runtime.OpContext
 	jobID string
@@ -60,6 +78,7 @@ type Sink struct {
 	asc       *arrow.Schema
 	appenders []appender // one per arrow field
 	cols      []int      // the row column of each arrow field
+	required  []int      // the row columns the table requires (no NULL)
 	rb        *array.RecordBuilder
 	rows      int
 
@@ -93,6 +112,7 @@ func NewSink(cfg connectors.Config) (runtime.Sink, error) {
 		create:      cfg.Options.Get(OptCreateTable) == "" || cfg.Options.Bool(OptCreateTable),
 		targetSize:  cfg.Options.Int(OptTargetFileSize),
 		schema:      cfg.Schema,
+		key:         cfg.PrimaryKey,
 	}
 	fail := func(err error) error { return fmt.Errorf("iceberg sink '%s': %w", cfg.Name, err) }
 	if s.catalogName == "" {
@@ -203,6 +223,10 @@ func (s *Sink) loadTable(ctx context.Context) error {
 	t, err := s.cat.LoadTable(ctx, s.ident)
 	if err == nil {
 		s.tbl = t
+		if have := IdentifierFields(t.Schema()); len(s.key) > 0 && !sameNames(have, s.key) {
+			s.logf("warning: PRIMARY KEY (%s) is not the identifier fields of the existing table %s (%s); the table is left as it is",
+				strings.Join(s.key, ", "), s.tableName(), strings.Join(have, ", "))
+		}
 		return nil
 	}
 	if !errors.Is(err, catalog.ErrNoSuchTable) {
@@ -211,7 +235,7 @@ func (s *Sink) loadTable(ctx context.Context) error {
 	if !s.create {
 		return fmt.Errorf("iceberg sink '%s': table %s does not exist (and 'sink.create-table' is false)", s.name, s.tableName())
 	}
-	t, err = EnsureTable(ctx, s.cat, s.ident, s.schema, s.partitioning, iceberggo.Properties{
+	t, err = EnsureTable(ctx, s.cat, s.ident, s.schema, s.key, s.partitioning, iceberggo.Properties{
 		table.WriteTargetFileSizeBytesKey: strconv.FormatInt(s.targetSize, 10),
 	})
 	if err != nil {
@@ -222,16 +246,34 @@ func (s *Sink) loadTable(ctx context.Context) error {
 	return nil
 }
 
-// EnsureTable creates namespace and table ident with the columns of schema
-// and the partition spec of fields when the table does not exist, and
-// returns the table (the existing one if there is one).
-func EnsureTable(ctx context.Context, cat catalog.Catalog, ident table.Identifier, schema types.Schema, fields []PartitionField, props iceberggo.Properties) (*table.Table, error) {
+// sameNames reports whether a and b name the same columns, in any order
+// and case.
+func sameNames(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			found = found || strings.EqualFold(x, y)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// EnsureTable creates namespace and table ident with the columns of schema,
+// the identifier fields key and the partition spec of fields when the table
+// does not exist, and returns the table (the existing one if there is one).
+func EnsureTable(ctx context.Context, cat catalog.Catalog, ident table.Identifier, schema types.Schema, key []string, fields []PartitionField, props iceberggo.Properties) (*table.Table, error) {
 	if t, err := cat.LoadTable(ctx, ident); err == nil {
 		return t, nil
 	} else if !errors.Is(err, catalog.ErrNoSuchTable) {
 		return nil, err
 	}
-	isc, err := IcebergSchema(schema)
+	isc, err := IcebergSchema(schema, key...)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +310,7 @@ func (s *Sink) prepareWriter() error {
 		return fmt.Errorf("iceberg sink '%s': %w", s.name, err)
 	}
 	var fields []arrow.Field
-	s.cols = s.cols[:0]
+	s.cols, s.required = s.cols[:0], s.required[:0]
 	for i, c := range s.schema.Columns {
 		idx := -1
 		for j, f := range full.Fields() {
@@ -281,7 +323,9 @@ func (s *Sink) prepareWriter() error {
 				s.name, c.Name, s.tableName(), strings.Join(fieldNames(full), ", "))
 		}
 		f := full.Field(idx)
-		f.Nullable = true
+		if !f.Nullable {
+			s.required = append(s.required, i) // Write keeps NULLs out
+		}
 		fields = append(fields, f)
 		s.cols = append(s.cols, i)
 	}
@@ -440,6 +484,9 @@ func (s *Sink) Write(ctx context.Context, b *runtime.Batch) error {
 		return nil
 	}
 	for _, row := range b.Rows {
+		if s.nullInRequired(ctx, row) {
+			continue
+		}
 		for i, a := range s.appenders {
 			a(row[s.cols[i]])
 		}
@@ -451,6 +498,44 @@ func (s *Sink) Write(ctx context.Context, b *runtime.Batch) error {
 		}
 	}
 	return nil
+}
+
+// nullInRequired reports whether row has a NULL in a column the table
+// requires (an identifier field: a PRIMARY KEY column), and sends such a
+// row to the job's dead letters: Iceberg cannot store it.
+func (s *Sink) nullInRequired(ctx context.Context, row types.Row) bool {
+	for _, c := range s.required {
+		if !row[c].IsNull() {
+			continue
+		}
+		err := fmt.Errorf("iceberg sink '%s': column '%s' of %s is NULL, but the table requires it (a PRIMARY KEY column is an Iceberg identifier field); the row is dropped",
+			s.name, s.schema.Columns[c].Name, s.tableName())
+		if s.oc != nil && s.oc.DeadLetter != nil {
+			s.oc.DeadLetter(ctx, runtime.DeadLetterRecord{Source: s.oc.Operator, Value: rowJSON(s.schema, row), Err: err})
+		} else {
+			s.logf("%v", err)
+		}
+		return true
+	}
+	return false
+}
+
+// rowJSON renders a row as a JSON object of its columns.
+func rowJSON(schema types.Schema, row types.Row) []byte {
+	buf := []byte{'{'}
+	for i, v := range row {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		name := fmt.Sprintf("col%d", i)
+		if i < len(schema.Columns) {
+			name = schema.Columns[i].Name
+		}
+		buf = strconv.AppendQuote(buf, name)
+		buf = append(buf, ':')
+		buf = types.AppendJSON(buf, v)
+	}
+	return append(buf, '}')
 }
 
 // fileWriter is one checkpoint interval's parquet writer: iceberg-go's
@@ -543,8 +628,16 @@ func (s *Sink) Snapshot(ctx context.Context, checkpointID int64) ([]byte, error)
 		s.flushed = nil
 	}
 	st := sinkState{JobID: s.jobID}
-	spec, sc, version := s.tbl.Spec(), s.tbl.Schema(), s.tbl.Metadata().Version()
+	meta := s.tbl.Metadata()
+	sc, version := s.tbl.Schema(), meta.Version()
 	for _, p := range s.pending {
+		// the files' own spec: the table may have a newer one by now
+		spec := s.tbl.Spec()
+		if len(p.Files) > 0 {
+			if fs := meta.PartitionSpecByID(int(p.Files[0].SpecID())); fs != nil {
+				spec = *fs
+			}
+		}
 		e := stateEntry{Checkpoint: p.Checkpoint, JobID: p.JobID, SpecID: spec.ID(), SchemaID: sc.ID}
 		for _, f := range p.Files {
 			b, err := codec.EncodeDataFile(f, spec, sc, version)
@@ -570,9 +663,21 @@ func (s *Sink) CheckpointComplete(ctx context.Context, checkpointID int64) error
 	return nil
 }
 
-// committed reports whether the table has a snapshot of run jobID's
-// checkpoint (or, with cp < 0, its end-of-input commit).
+func (s *Sink) evidenceKey() string { return PropertyLastCommitPrefix + s.oc.JobName }
+
+// committed reports whether the table holds run jobID's commit of
+// checkpoint cp (or, with cp < 0, its end-of-input commit). A run commits
+// its checkpoints in order, so a commit of a later checkpoint of the run
+// answers yes too. The evidence is the job's table property (it survives
+// snapshot expiry) or a snapshot's summary (tables written before the
+// property existed).
 func (s *Sink) committed(jobID string, cp int64) bool {
+	if v, ok := s.tbl.Properties()[s.evidenceKey()]; ok {
+		var ev commitEvidence
+		if json.Unmarshal([]byte(v), &ev) == nil && ev.JobID == jobID && (cp < 0 && ev.EndOfInput || cp >= 0 && ev.Checkpoint >= cp) {
+			return true
+		}
+	}
 	for _, sn := range s.tbl.Metadata().Snapshots() {
 		if sn.Summary == nil || sn.Summary.Properties[SummaryJobID] != jobID {
 			continue
@@ -580,17 +685,83 @@ func (s *Sink) committed(jobID string, cp int64) bool {
 		if cp < 0 && sn.Summary.Properties[SummaryEndOfInput] == "true" {
 			return true
 		}
-		if cp >= 0 && sn.Summary.Properties[SummaryCheckpointID] == strconv.FormatInt(cp, 10) {
+		if n, err := strconv.ParseInt(sn.Summary.Properties[SummaryCheckpointID], 10, 64); cp >= 0 && err == nil && n >= cp {
 			return true
 		}
 	}
 	return false
 }
 
+// Commit retries: a commit that fails (another writer's commit came
+// first, which the SQL catalog reports as a failed requirement that
+// iceberg-go does not retry; or an error after which the outcome is
+// unknown) is tried again on the table reloaded, after checking that it
+// did not reach the table after all.
+const (
+	commitAttempts  = 10
+	commitBackoff   = 25 * time.Millisecond
+	commitBackoffTo = 2 * time.Second
+)
+
+// backoff waits before retry attempt n (1, 2, ...): doubling from
+// commitBackoff up to commitBackoffTo, with jitter so that two writers that
+// collided do not collide again.
+func backoff(ctx context.Context, n int) error {
+	d := commitBackoff << min(n-1, 10)
+	d = min(d, commitBackoffTo)
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// reload replaces the sink's table with the catalog's current state (a new
+// value: a file writer may still be using the old one).
+func (s *Sink) reload(ctx context.Context) error {
+	t, err := s.cat.LoadTable(ctx, s.ident)
+	if err != nil {
+		return fmt.Errorf("loading %s: %w", s.tableName(), err)
+	}
+	s.tbl = t
+	return nil
+}
+
+// commit commits p's files in one Iceberg commit (end-of-input marked),
+// based on the table's current state, unless the table shows it committed.
 func (s *Sink) commit(ctx context.Context, p pendingCommit, endOfInput bool) error {
 	if len(p.Files) == 0 {
 		return nil
 	}
+	var err error
+	for attempt := 1; attempt <= commitAttempts; attempt++ {
+		if attempt > 1 {
+			s.logf("committing checkpoint %d to %s (attempt %d of %d) failed: %v; retrying on the table's current state", p.Checkpoint, s.tableName(), attempt-1, commitAttempts, err)
+			if werr := backoff(ctx, attempt-1); werr != nil {
+				break
+			}
+		}
+		if err = s.reload(ctx); err != nil {
+			continue
+		}
+		if s.committed(p.JobID, p.Checkpoint) {
+			return nil // an earlier attempt reached the catalog, though it reported an error
+		}
+		if err = s.commitOnce(ctx, p, endOfInput); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("iceberg sink '%s': committing checkpoint %d to %s: %w", s.name, p.Checkpoint, s.tableName(), err)
+}
+
+// commitOnce makes one commit of p on the table as the sink has it: the
+// files, the summary naming the run and checkpoint, and the job's evidence
+// property.
+func (s *Sink) commitOnce(ctx context.Context, p pendingCommit, endOfInput bool) error {
 	props := iceberggo.Properties{
 		SummaryJob:          s.oc.JobName,
 		SummaryJobID:        p.JobID,
@@ -599,18 +770,20 @@ func (s *Sink) commit(ctx context.Context, p pendingCommit, endOfInput bool) err
 	if endOfInput {
 		props[SummaryEndOfInput] = "true"
 	}
-	tx := s.tbl.NewTransaction()
-	err := tx.AddDataFiles(ctx, p.Files, props, table.WithoutDuplicateCheck())
-	var t *table.Table
-	if err == nil {
-		t, err = tx.Commit(ctx)
-	}
+	ev, err := json.Marshal(commitEvidence{JobID: p.JobID, Checkpoint: p.Checkpoint, EndOfInput: endOfInput})
 	if err != nil {
-		// The commit may have reached the catalog before the error.
-		if rerr := s.tbl.Refresh(ctx); rerr == nil && s.committed(p.JobID, p.Checkpoint) {
-			return nil
-		}
-		return fmt.Errorf("iceberg sink '%s': committing checkpoint %d to %s: %w", s.name, p.Checkpoint, s.tableName(), err)
+		return err
+	}
+	tx := s.tbl.NewTransaction()
+	if err := tx.SetProperties(iceberggo.Properties{s.evidenceKey(): string(ev)}); err != nil {
+		return err
+	}
+	if err := tx.AddDataFiles(ctx, p.Files, props, table.WithoutDuplicateCheck()); err != nil {
+		return err
+	}
+	t, err := tx.Commit(ctx)
+	if err != nil {
+		return err
 	}
 	s.tbl = t
 	return nil
@@ -621,7 +794,7 @@ func (s *Sink) restore(ctx context.Context, state []byte) error {
 	if err := json.Unmarshal(state, &st); err != nil {
 		return err
 	}
-	if err := s.tbl.Refresh(ctx); err != nil {
+	if err := s.reload(ctx); err != nil {
 		return err
 	}
 	meta := s.tbl.Metadata()

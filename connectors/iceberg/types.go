@@ -1,6 +1,7 @@
 package iceberg
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -46,8 +47,11 @@ func IcebergType(t types.Type) (iceberggo.Type, error) {
 }
 
 // IcebergSchema is the Iceberg schema a sink creates for columns: field ids
-// 1..n in column order, every field optional.
-func IcebergSchema(s types.Schema) (*iceberggo.Schema, error) {
+// 1..n in column order, every field optional except those of key. key names
+// the identifier fields (Iceberg's primary key, from PRIMARY KEY (...) NOT
+// ENFORCED), which Iceberg wants required and of a primitive type other
+// than float and double, as Flink's Iceberg connector makes them.
+func IcebergSchema(s types.Schema, key ...string) (*iceberggo.Schema, error) {
 	fields := make([]iceberggo.NestedField, 0, len(s.Columns))
 	seen := map[string]bool{}
 	for i, c := range s.Columns {
@@ -61,7 +65,48 @@ func IcebergSchema(s types.Schema) (*iceberggo.Schema, error) {
 		seen[strings.ToLower(c.Name)] = true
 		fields = append(fields, iceberggo.NestedField{ID: i + 1, Name: c.Name, Type: t})
 	}
-	return iceberggo.NewSchema(0, fields...), nil
+	var ids []int
+	for _, k := range key {
+		i := s.Index(k)
+		if i < 0 {
+			return nil, fmt.Errorf("PRIMARY KEY column %s is not a column of the table (columns: %s)", k, strings.Join(s.Names(), ", "))
+		}
+		if err := CheckIdentifierType(fields[i].Type); err != nil {
+			return nil, fmt.Errorf("PRIMARY KEY column %s: %w", k, err)
+		}
+		if fields[i].Required {
+			continue // named twice
+		}
+		fields[i].Required = true
+		ids = append(ids, fields[i].ID)
+	}
+	return iceberggo.NewSchemaWithIdentifiers(0, ids, fields...), nil
+}
+
+// ErrBadIdentifierField: a column cannot be an identifier field.
+var ErrBadIdentifierField = errors.New("cannot be an Iceberg identifier field")
+
+// CheckIdentifierType says whether a column of type t can be an identifier
+// field: Iceberg allows primitive types but float and double.
+func CheckIdentifierType(t iceberggo.Type) error {
+	switch t.(type) {
+	case iceberggo.Float32Type, iceberggo.Float64Type:
+		return fmt.Errorf("a %s column %w (float and double values do not compare exactly)", t, ErrBadIdentifierField)
+	case iceberggo.PrimitiveType:
+		return nil
+	}
+	return fmt.Errorf("a %s column %w (only primitive types can)", t, ErrBadIdentifierField)
+}
+
+// IdentifierFields names the identifier fields of schema s, in its order.
+func IdentifierFields(s *iceberggo.Schema) []string {
+	var out []string
+	for _, id := range s.IdentifierFieldIDs {
+		if n, ok := s.FindColumnName(id); ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // ChatsqlType maps an Iceberg type to the chatsql type its values are read

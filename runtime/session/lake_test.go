@@ -228,9 +228,10 @@ SHOW CATALOGS;`)
 	}
 }
 
-// TestHelperLakeProcess is not a test: TestLakeKillAndRestart runs the test
-// binary again with CHATSQL_HELPER_LAKE set, and this streams Kafka into
-// Iceberg until it is killed.
+// TestHelperLakeProcess is not a test: TestLakeKillAndRestart (and
+// TestLakeKillRestoreAfterExpiry) run the test binary again with
+// CHATSQL_HELPER_LAKE set, and this streams Kafka into Iceberg until it is
+// killed, checkpointing every H_INTERVAL (default 200 ms).
 func TestHelperLakeProcess(t *testing.T) {
 	if os.Getenv("CHATSQL_HELPER_LAKE") == "" {
 		t.Skip("helper process for TestLakeKillAndRestart")
@@ -240,7 +241,11 @@ func TestHelperLakeProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	script := `SET 'execution.checkpointing.interval' = '200 ms';
+	interval := os.Getenv("H_INTERVAL")
+	if interval == "" {
+		interval = "200 ms"
+	}
+	script := `SET 'execution.checkpointing.interval' = '` + interval + `';
 CREATE SOURCE chat (id BIGINT, username VARCHAR, text VARCHAR, ` + "`timestamp`" + ` BIGINT, event_time AS TO_TIMESTAMP_LTZ(` + "`timestamp`" + `, 0))
   WITH ('connector' = 'kafka', 'topic' = '` + os.Getenv("H_IN") + `', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset',
         'properties.group.id' = '` + os.Getenv("H_GROUP") + `');
