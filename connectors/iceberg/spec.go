@@ -29,7 +29,8 @@ var Spec = connectors.Spec{
 	Description: "Writes an Apache Iceberg table: parquet data files written at every checkpoint and committed " +
 		"in one atomic Iceberg commit per checkpoint, with the job and checkpoint ids in the snapshot summary, so " +
 		"that a commit retried after a crash is recognised — exactly once. The table is created with the query's " +
-		"schema (and PARTITIONED BY / 'partitioning') when it does not exist. INSERT INTO catalog.namespace.table " +
+		"schema (PARTITIONED BY / 'partitioning' its partition spec, a CREATE TABLE's PRIMARY KEY its identifier fields) " +
+		"when it does not exist. INSERT INTO catalog.namespace.table " +
 		"writes a catalog's table without a CREATE TABLE. Read, it scans a snapshot (the current one, or time travel with " +
 		"'snapshot-id' / 'as-of-timestamp') or, with 'streaming' = 'true', then reads each new append snapshot's files " +
 		"every 'monitor-interval'; as a temporal-join target (a PRIMARY KEY), each row is a version valid from the commit " +
