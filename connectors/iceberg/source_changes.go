@@ -91,17 +91,57 @@ func (s *Source) openChangeUnit(ctx context.Context, sn *table.Snapshot) error {
 	if len(s.keyCols) == 0 {
 		return s.errf("snapshot %d (%s) removes rows: a changelog of the table needs its PRIMARY KEY", sn.SnapshotID, sn.Summary.Operation)
 	}
+	keys, added, err := s.removedKeys(ctx, sn)
+	if err != nil {
+		return err
+	}
+	u := &unit{snapshot: sn.SnapshotID, tasks: added, times: make([]int64, len(added))}
+	for i := range u.times {
+		u.times[i] = sn.TimestampMs
+	}
+	if len(keys.order) > 0 {
+		deletes := 0
+		if u.changes, deletes, err = s.keyVersions(ctx, sn, keys); err != nil {
+			return err
+		}
+		s.logf("snapshot %d (%s) removed rows of %d keys: %d deleted, %d with an older row left", sn.SnapshotID,
+			sn.Summary.Operation, len(keys.order), deletes, len(keys.order)-deletes)
+	}
+	s.unit = u
+	return nil
+}
+
+// keySet is a set of primary keys: encoded (keyOf), in order, with their
+// values.
+type keySet struct {
+	order []string
+	rows  map[string]types.Row // the key columns' values
+}
+
+// keyOf encodes key values.
+func keyOf(vals types.Row) string {
+	var b []byte
+	for _, v := range vals {
+		b = v.AppendBinary(b)
+	}
+	return string(b)
+}
+
+// removedKeys compares the files of snapshot sn with its parent's and
+// returns the keys whose rows sn removed (live before, not after, and not
+// written again by sn) and the data files sn added.
+func (s *Source) removedKeys(ctx context.Context, sn *table.Snapshot) (keySet, []table.FileScanTask, error) {
 	var parent int64
 	if sn.ParentSnapshotID != nil {
 		parent = *sn.ParentSnapshotID
 	}
 	beforeTasks, err := s.planSnapshot(ctx, parent, s.filter)
 	if err != nil {
-		return s.errf("planning the files of snapshot %d: %v", parent, err)
+		return keySet{}, nil, s.errf("planning the files of snapshot %d: %v", parent, err)
 	}
 	afterTasks, err := s.planSnapshot(ctx, sn.SnapshotID, s.filter)
 	if err != nil {
-		return s.errf("planning the files of snapshot %d: %v", sn.SnapshotID, err)
+		return keySet{}, nil, s.errf("planning the files of snapshot %d: %v", sn.SnapshotID, err)
 	}
 	before, after := byPath(beforeTasks), byPath(afterTasks)
 	var gone, touchedBefore, touchedAfter, added []table.FileScanTask
@@ -124,118 +164,105 @@ func (s *Source) openChangeUnit(ctx context.Context, sn *table.Snapshot) error {
 		sortTasks(ts)
 	}
 
-	// The keys whose rows the snapshot removed: live before, not after.
+	// rows live before minus rows live after, by key
 	count := map[string]int{}
-	keyRow := map[string]types.Row{}
-	keyOf := func(row types.Row) string {
-		var b []byte
-		for _, v := range row {
-			b = v.AppendBinary(b)
-		}
-		return string(b)
-	}
+	keys := keySet{rows: map[string]types.Row{}}
 	tally := func(tasks []table.FileScanTask, d int) error {
 		return s.readRows(ctx, tasks, s.keyCols, nil, func(row types.Row) {
 			k := keyOf(row)
 			count[k] += d
 			if d > 0 {
-				keyRow[k] = row
+				keys.rows[k] = row
 			}
 		})
 	}
-	if err := tally(gone, 1); err != nil {
-		return err
+	for _, step := range []struct {
+		tasks []table.FileScanTask
+		d     int
+	}{{gone, 1}, {touchedBefore, 1}, {touchedAfter, -1}} {
+		if err := tally(step.tasks, step.d); err != nil {
+			return keySet{}, nil, err
+		}
 	}
-	if err := tally(touchedBefore, 1); err != nil {
-		return err
-	}
-	if err := tally(touchedAfter, -1); err != nil {
-		return err
-	}
-	// Keys the snapshot writes again are its own upserts.
+	// keys the snapshot writes again are its own upserts
 	if err := s.readRows(ctx, added, s.keyCols, nil, func(row types.Row) { delete(count, keyOf(row)) }); err != nil {
-		return err
+		return keySet{}, nil, err
 	}
-	var keys []string
 	for k, n := range count {
 		if n > 0 {
-			keys = append(keys, k)
+			keys.order = append(keys.order, k)
 		}
 	}
-	sort.Strings(keys)
+	for k := range keys.rows {
+		if count[k] <= 0 {
+			delete(keys.rows, k)
+		}
+	}
+	sort.Strings(keys.order)
+	return keys, added, nil
+}
 
-	u := &unit{snapshot: sn.SnapshotID, tasks: added, times: make([]int64, len(added))}
-	for i := range u.times {
-		u.times[i] = sn.TimestampMs
+// keyVersions looks the keys up in snapshot sn and returns their changelog
+// rows at its commit: the newest row left of a key (the last one read in
+// the order a whole scan reads them), or a delete of it.
+func (s *Source) keyVersions(ctx context.Context, sn *table.Snapshot, keys keySet) (rows []types.Row, deletes int, err error) {
+	filter := s.keyFilter(keys)
+	if s.filter != nil {
+		filter = iceberggo.NewAnd(s.filter, filter)
 	}
-	if len(keys) > 0 {
-		// The newest row left of each removed key, if any.
-		newest := map[string]types.Row{}
-		filter := s.keyFilter(keys, keyRow)
-		if s.filter != nil {
-			filter = iceberggo.NewAnd(s.filter, filter)
+	left, err := s.planSnapshot(ctx, sn.SnapshotID, filter)
+	if err != nil {
+		return nil, 0, s.errf("looking up %d keys in snapshot %d: %v", len(keys.order), sn.SnapshotID, err)
+	}
+	sortTasks(left)
+	all := make([]int, len(s.cfg.Schema.Columns))
+	for i := range all {
+		all[i] = i
+	}
+	newest := map[string]types.Row{}
+	kr := make(types.Row, len(s.keyCols))
+	err = s.readRows(ctx, left, all, filter, func(row types.Row) {
+		for i, c := range s.keyCols {
+			kr[i] = row[c]
 		}
-		left, err := s.planSnapshot(ctx, sn.SnapshotID, filter)
-		if err != nil {
-			return s.errf("looking up %d keys in snapshot %d: %v", len(keys), sn.SnapshotID, err)
+		if k := keyOf(kr); keys.rows[k] != nil {
+			newest[k] = row
 		}
-		sortTasks(left)
-		all := make([]int, len(s.cfg.Schema.Columns))
-		for i := range all {
-			all[i] = i
-		}
-		want := make(map[string]bool, len(keys))
-		for _, k := range keys {
-			want[k] = true
-		}
-		kr := make(types.Row, len(s.keyCols))
-		err = s.readRows(ctx, left, all, filter, func(row types.Row) {
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	width := len(s.cfg.Schema.Columns)
+	at := types.NewTimestampLTZ(sn.TimestampMs * 1000)
+	for _, k := range keys.order {
+		row := make(types.Row, width+2)
+		if r, ok := newest[k]; ok {
+			copy(row, r)
+			row[width] = types.NewInt(0)
+		} else {
 			for i, c := range s.keyCols {
-				kr[i] = row[c]
+				row[c] = keys.rows[k][i]
 			}
-			if k := keyOf(kr); want[k] {
-				newest[k] = row
-			}
-		})
-		if err != nil {
-			return err
+			row[width] = types.NewInt(1)
+			deletes++
 		}
-		width := len(s.cfg.Schema.Columns)
-		at := types.NewTimestampLTZ(sn.TimestampMs * 1000)
-		deletes := 0
-		for _, k := range keys {
-			row := make(types.Row, width+2)
-			if r, ok := newest[k]; ok {
-				copy(row, r)
-				row[width] = types.NewInt(0)
-			} else {
-				for i, c := range s.keyCols {
-					row[c] = keyRow[k][i]
-				}
-				row[width] = types.NewInt(1)
-				deletes++
-			}
-			row[width+1] = at
-			u.changes = append(u.changes, row)
-		}
-		s.logf("snapshot %d (%s) removed rows of %d keys: %d deleted, %d with an older row left", sn.SnapshotID,
-			sn.Summary.Operation, len(keys), deletes, len(keys)-deletes)
+		row[width+1] = at
+		rows = append(rows, row)
 	}
-	s.unit = u
-	return nil
+	return rows, deletes, nil
 }
 
 // keyFilter is a filter that keeps the rows of the keys (and others): an
 // IN list per key column. A key column whose values have no Iceberg
 // literal adds nothing.
-func (s *Source) keyFilter(keys []string, keyRow map[string]types.Row) iceberggo.BooleanExpression {
+func (s *Source) keyFilter(keys keySet) iceberggo.BooleanExpression {
 	var out iceberggo.BooleanExpression = iceberggo.AlwaysTrue{}
 	for i, c := range s.keyCols {
 		seen := map[string]bool{}
 		var lits []iceberggo.Literal
 		ok := true
-		for _, k := range keys {
-			v := keyRow[k][i]
+		for _, k := range keys.order {
+			v := keys.rows[k][i]
 			if v.IsNull() {
 				ok = false // IN never holds for NULL
 				break
