@@ -162,6 +162,9 @@ CREATE SINK with_c WITH ('connector' = 'iceberg', 'table' = 'chat.x') AS SELECT 
 	for _, sn := range tbl.Metadata().Snapshots() {
 		if sn.TimestampMs > altered && sn.Summary.Properties[iceberg.SummaryJob] == "insert-lake.chat.x" {
 			after++
+			if sn.SchemaID == nil || *sn.SchemaID != 1 {
+				t.Fatalf("snapshot %d of the first job, after the ALTER, names schema %v, want 1 (the current one)", sn.SnapshotID, sn.SchemaID)
+			}
 		}
 	}
 	if after < 2 {
