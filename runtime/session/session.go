@@ -510,9 +510,10 @@ func newJobID() string {
 
 func (s *Session) startJob(job *planner.Job, sink string, settings map[string]string) (Result, error) {
 	id := newJobID()
+	name := s.uniqueJobName(job.Name)
 	opts := exec.Options{
-		JobID: id, Name: job.Name, Settings: settings, Logf: s.cfg.Logf, Functions: s.cfg.Functions,
-		CheckpointDir: filepath.Join(s.cfg.DataDir, "checkpoints", safeName(job.Name)),
+		JobID: id, Name: name, Settings: settings, Logf: s.cfg.Logf, Functions: s.cfg.Functions,
+		CheckpointDir: filepath.Join(s.cfg.DataDir, "checkpoints", safeName(name)),
 	}
 	if err := os.MkdirAll(opts.CheckpointDir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("checkpoint directory: %w", err)
@@ -525,6 +526,33 @@ func (s *Session) startJob(job *planner.Job, sink string, settings map[string]st
 	s.jobs = append(s.jobs, &jobEntry{job: j, sink: sink})
 	s.mu.Unlock()
 	return Result{Kind: ResultJob, JobID: id, Message: fmt.Sprintf("Job %s started: writing '%s'.", id, sink)}, nil
+}
+
+// uniqueJobName is name unless a running job of this session has it (two
+// INSERTs into one table), then name-2, name-3, ...: no two running jobs
+// share a checkpoint directory, and a script run again gives each job the
+// checkpoints it wrote before (the numbering follows the order of the
+// statements). A job started after one of its name ended takes the name
+// again and resumes from that job's last checkpoint, as after a restart.
+func (s *Session) uniqueJobName(name string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	taken := map[string]bool{}
+	for _, e := range s.jobs {
+		select {
+		case <-e.job.Done():
+		default:
+			taken[e.job.Name()] = true
+		}
+	}
+	if !taken[name] {
+		return name
+	}
+	for i := 2; ; i++ {
+		if n := fmt.Sprintf("%s-%d", name, i); !taken[n] {
+			return n
+		}
+	}
 }
 
 func (s *Session) startStream(job *planner.Job, settings map[string]string) (Result, error) {
