@@ -305,3 +305,34 @@ func TestSinkIdentifierFields(t *testing.T) {
 		t.Fatalf("an unknown key column: %v", err)
 	}
 }
+
+// TestSinkRestoreIntoAnotherTable: a checkpoint whose uncommitted files
+// were written for one table is restored by a sink whose table of the same
+// name is another one (the catalog now points elsewhere): the files stay out
+// of it, and the restored sink writes on.
+func TestSinkRestoreIntoAnotherTable(t *testing.T) {
+	dir1, dir2 := t.TempDir(), t.TempDir()
+	s := newTestSink(t, dir1, nil)
+	openSink(t, s, "run1", nil)
+	commitCheckpoint(t, s, 1, 0, 10)
+	writeRows(t, s, 10, 20)
+	st2 := checkpoint(t, s, 2) // killed before checkpoint 2 completed
+	s.Close()
+
+	other := newTestSink(t, dir2, nil) // the same name in another catalog
+	openSink(t, other, "elsewhere", nil)
+	commitCheckpoint(t, other, 1, 100, 105)
+	other.Close()
+
+	s2 := newTestSink(t, dir2, nil)
+	openSink(t, s2, "run2", st2)
+	commitCheckpoint(t, s2, 3, 20, 25)
+	s2.Close()
+	ids := readIDs(t, dir2)
+	if len(ids) != 10 || ids[0] != 20 || ids[5] != 100 {
+		t.Fatalf("ids of the other table: %v (checkpoint 2's files of the first table must stay out)", ids)
+	}
+	if ids := readIDs(t, dir1); len(ids) != 10 {
+		t.Fatalf("ids of the first table: %v", ids)
+	}
+}

@@ -171,8 +171,12 @@ func CatalogSettings(props map[string]string) map[string]string {
 
 // sinkState is the sink's part of a checkpoint.
 type sinkState struct {
-	JobID   string       `json:"job_id"`
-	Pending []stateEntry `json:"pending,omitempty"`
+	JobID string `json:"job_id"`
+	// TableUUID is the table's table-uuid: a restore into another table of
+	// the same name (the catalog was pointed elsewhere, the table dropped
+	// and created again) commits none of the pending files there.
+	TableUUID string       `json:"table_uuid,omitempty"`
+	Pending   []stateEntry `json:"pending,omitempty"`
 }
 
 type stateEntry struct {
@@ -627,8 +631,8 @@ func (s *Sink) Snapshot(ctx context.Context, checkpointID int64) ([]byte, error)
 		s.pending = append(s.pending, pendingCommit{Checkpoint: checkpointID, JobID: s.jobID, Files: s.flushed})
 		s.flushed = nil
 	}
-	st := sinkState{JobID: s.jobID}
 	meta := s.tbl.Metadata()
+	st := sinkState{JobID: s.jobID, TableUUID: meta.TableUUID().String()}
 	sc, version := s.tbl.Schema(), meta.Version()
 	for _, p := range s.pending {
 		// the files' own spec: the table may have a newer one by now
@@ -798,6 +802,15 @@ func (s *Sink) restore(ctx context.Context, state []byte) error {
 		return err
 	}
 	meta := s.tbl.Metadata()
+	if uuid := meta.TableUUID().String(); st.TableUUID != "" && st.TableUUID != uuid {
+		n := 0
+		for _, e := range st.Pending {
+			s.lastCheckpoint = max(s.lastCheckpoint, e.Checkpoint)
+			n += len(e.Files)
+		}
+		s.logf("warning: the checkpoint was written for another table named %s (table-uuid %s, now %s: the catalog was pointed elsewhere or the table created again); its %d uncommitted data files are not committed into this one", s.tableName(), st.TableUUID, uuid, n)
+		return nil
+	}
 	for _, e := range st.Pending {
 		s.lastCheckpoint = max(s.lastCheckpoint, e.Checkpoint)
 		if s.committed(e.JobID, e.Checkpoint) {
