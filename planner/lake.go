@@ -41,7 +41,7 @@ func (p *Planner) lakeName(id parser.Ident) (catalog string, tbl []string, ok bo
 	if p.Lake == nil || len(id.Parts) < 2 {
 		return "", nil, false
 	}
-	if len(id.Parts) >= 3 && p.Lake.HasCatalog(id.Parts[0]) {
+	if len(id.Parts) >= 3 {
 		return strings.ToLower(id.Parts[0]), id.Parts[1:], true
 	}
 	return DefaultLakeCatalog, id.Parts, true
@@ -140,9 +140,13 @@ func (p *Planner) partitionSpec(rel *Relation, st *parser.CreateRelationStmt, sr
 // when it exists, else the query's (the sink creates the table).
 func (p *Planner) planLakeInsert(st *parser.InsertStmt, src *diag.Source, catalog string, tbl []string) (*Job, error) {
 	name := st.Table.String()
+	if n := len(st.Table.Parts); n > 3 {
+		return nil, diag.Errorf(src, st.Table.Pos, diag.Semantic, "'%s' has %d parts: a table is named catalog.namespace.table", name, n).
+			WithHint("%s", p.tooManyPartsHint(st.Table.Parts))
+	}
 	if !p.Lake.HasCatalog(catalog) {
 		return nil, diag.Errorf(src, st.Table.Pos, diag.UnknownName, "unknown catalog '%s' in '%s'", catalog, name).
-			WithHint("create it with CREATE CATALOG %s WITH ('type'='iceberg', ...)", catalog)
+			WithHint("%s", p.unknownCatalogHint(catalog))
 	}
 	target, exists, err := p.Lake.TableSchema(catalog, tbl)
 	if err != nil {

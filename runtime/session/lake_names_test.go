@@ -212,6 +212,12 @@ SELECT UPPER(user_id) AS u FROM hist.db.t;`, histOut))
 				"    |               ^\nhint: did you mean 'hist'?"},
 		{"SELECT n FROM hsit.db.t;", diag.ErrUnknownName, "did you mean 'hist'?"},
 		{"INSERT INTO out1 SELECT user_id, n FROM lake.chat.t.x;", diag.ErrSemantic, "'lake.chat.t.x' has 4 parts"},
+		// an INSERT's target follows the same rules: a mistyped catalog
+		// creates no table under a namespace named after it
+		{"INSERT INTO hsit.db.t2 SELECT n FROM lake.chat.t;", diag.ErrUnknownName,
+			"e.sql:1:13: unknown catalog 'hsit' in 'hsit.db.t2'\n  1 | INSERT INTO hsit.db.t2 SELECT n FROM lake.chat.t;\n" +
+				"    |             ^\nhint: did you mean 'hist'?"},
+		{"INSERT INTO lake.chat.sub.t2 SELECT n FROM lake.chat.t;", diag.ErrSemantic, "'lake.chat.sub.t2' has 4 parts: a table is named catalog.namespace.table"},
 		{"CREATE SINK e3 WITH ('connector' = 'file', 'path' = '/dev/null', 'format' = 'json') AS SELECT m.id FROM msgs AS m JOIN hist.db.nope FOR SYSTEM_TIME AS OF m.event_time AS p ON m.username = p.user_id;",
 			diag.ErrUnknownName, "Iceberg table 'hist.db.nope' does not exist"},
 	} {
