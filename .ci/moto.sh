@@ -25,7 +25,7 @@ logfile="$home/moto.log"
 
 log() { echo "moto.sh: $*" >&2; }
 
-port_open() { { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 running() {
 	[[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null

@@ -17,6 +17,7 @@ cleanup() {
 	if ((${started_postgres:-0})); then bash .ci/postgres.sh stop || true; fi
 	if ((${started_iceberg_rest:-0})); then bash .ci/iceberg-rest.sh stop || true; fi
 	if ((${started_moto:-0})); then bash .ci/moto.sh stop || true; fi
+	if ((${started_hive:-0})); then bash .ci/hive-metastore.sh stop || true; fi
 }
 trap cleanup EXIT
 
@@ -115,9 +116,8 @@ fi
 
 # The S3 warehouse and Glue catalog tests (TestIntegrationS3*,
 # TestIntegrationGlue*) need S3 and Glue: .ci/moto.sh runs moto's emulation
-# of both (PyPI, venv under .ci/cache/moto) on 127.0.0.1:5055. pyiceberg's
-# Glue catalog needs boto3 for its cross-check. Not being able to start moto
-# is not fatal here: the skipped tests fail CI.
+# of both (PyPI, venv under .ci/cache/moto) on 127.0.0.1:5055. Not being
+# able to start moto is not fatal here: the skipped tests fail CI.
 if [[ -z "${CHATSQL_S3_ENDPOINT:-}" ]]; then
 	if ! bash .ci/moto.sh status >/dev/null 2>&1; then
 		bash .ci/moto.sh start && started_moto=1
@@ -129,8 +129,28 @@ if [[ -z "${CHATSQL_S3_ENDPOINT:-}" ]]; then
 		echo "test.sh: WARNING: moto could not be started (bash .ci/moto.sh start); the TestIntegrationS3* and TestIntegrationGlue* tests will be skipped" >&2
 	fi
 fi
-if [[ "${CHATSQL_PYTHON:-}" == "$PWD/$pyiceberg_venv/bin/python" ]] && ! "$CHATSQL_PYTHON" -c 'import boto3' >/dev/null 2>&1; then
-	"$pyiceberg_venv/bin/pip" install -q boto3 >/dev/null 2>&1 || echo "test.sh: WARNING: boto3 could not be installed into $pyiceberg_venv; pyiceberg's Glue cross-check is left out" >&2
+
+# The Hive catalog's tests (TestIntegrationHiveCatalog*) need a Hive
+# metastore: .ci/hive-metastore.sh runs Apache Hive's standalone metastore
+# 3.1.3 (jars from Maven Central cached under .ci/cache/hive-metastore, Derby)
+# on 127.0.0.1:9183. Not being able to start it is not fatal here: the skipped
+# tests fail CI.
+if [[ -z "${CHATSQL_HIVE_METASTORE_URI:-}" ]]; then
+	if ! bash .ci/hive-metastore.sh status >/dev/null 2>&1; then
+		bash .ci/hive-metastore.sh start && started_hive=1
+	fi
+	if bash .ci/hive-metastore.sh status >/dev/null 2>&1; then
+		eval "$(bash .ci/hive-metastore.sh env)"
+		echo "test.sh: the Hive catalog tests use $CHATSQL_HIVE_METASTORE_URI"
+	else
+		echo "test.sh: WARNING: the Hive metastore could not be started (bash .ci/hive-metastore.sh start); the TestIntegrationHiveCatalog* tests will be skipped" >&2
+	fi
+fi
+
+# pyiceberg's Glue and Hive catalogs need boto3 and thrift for the remote
+# catalog tests' cross-checks (left out, with a log line, without them).
+if [[ "${CHATSQL_PYTHON:-}" == "$PWD/$pyiceberg_venv/bin/python" ]] && ! "$CHATSQL_PYTHON" -c 'import boto3, thrift' >/dev/null 2>&1; then
+	"$pyiceberg_venv/bin/pip" install -q boto3 thrift >/dev/null 2>&1 || echo "test.sh: WARNING: boto3 and thrift could not be installed into $pyiceberg_venv; pyiceberg's Glue and Hive cross-checks are left out" >&2
 fi
 
 start=$SECONDS

@@ -415,3 +415,22 @@ func TestIntegrationGlueCatalog(t *testing.T) {
 		t.Fatalf("table location %s, want under s3://%s/wh", loc, bucket)
 	}
 }
+
+// TestIntegrationHiveCatalog: a Hive metastore (Apache Hive's standalone
+// metastore with an embedded Derby database, .ci/hive-metastore.sh) through
+// iceberg-go's Thrift client, with a local warehouse: the whole lakehouse
+// surface, and pyiceberg's Hive catalog when it has one.
+func TestIntegrationHiveCatalog(t *testing.T) {
+	uri := os.Getenv("CHATSQL_HIVE_METASTORE_URI")
+	if uri == "" {
+		t.Skip("SKIPPED: no Hive metastore: set CHATSQL_HIVE_METASTORE_URI (bash .ci/hive-metastore.sh start; eval \"$(bash .ci/hive-metastore.sh env)\"); .ci/test.sh does")
+	}
+	wh := "file://" + filepath.ToSlash(t.TempDir())
+	r := remoteLake{name: "hms", options: map[string]string{"type": "iceberg", "catalog-type": "hive", "uri": uri, "warehouse": wh}}
+	r.pyiceberg = map[string]string{"type": "hive", "uri": uri, "warehouse": wh}
+	loc := exerciseRemoteLake(t, r)
+	// the metastore writes file:///x as file:/x
+	if !strings.HasPrefix(strings.Replace(loc, "file:/", "file:///", 1), wh+"/") {
+		t.Fatalf("table location %s, want under %s", loc, wh)
+	}
+}
