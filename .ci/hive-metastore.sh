@@ -55,7 +55,9 @@ fetch_jars() {
 # scripts of schematool are not in the jars), and the capability check that
 # it turns on is turned off again. The expression proxy and the background
 # tasks named are the ones in the metastore's own jar (the defaults live in
-# hive-exec).
+# hive-exec). The lock of a writer killed while committing is timed out
+# after 10 s (the default is 300 s) by the housekeeper run every 2 s, so that
+# the kill-and-restart test's restarted writer gets it back.
 write_config() {
 	mkdir -p "$conf" "$home/warehouse"
 	cat >"$conf/metastore-site.xml" <<EOF
@@ -70,10 +72,12 @@ write_config() {
   <property><name>metastore.schema.verification</name><value>false</value></property>
   <property><name>metastore.warehouse.dir</name><value>file://$home/warehouse</value></property>
   <property><name>metastore.expression.proxy</name><value>org.apache.hadoop.hive.metastore.DefaultPartitionExpressionProxy</value></property>
-  <property><name>metastore.task.threads.always</name><value>org.apache.hadoop.hive.metastore.events.EventCleanerTask</value></property>
+  <property><name>metastore.task.threads.always</name><value>org.apache.hadoop.hive.metastore.events.EventCleanerTask,org.apache.hadoop.hive.metastore.txn.AcidHouseKeeperService</value></property>
   <property><name>hive.in.test</name><value>true</value></property>
   <property><name>metastore.hive.in.test</name><value>true</value></property>
   <property><name>metastore.client.capability.check</name><value>false</value></property>
+  <property><name>metastore.txn.timeout</name><value>10s</value></property>
+  <property><name>metastore.timedout.txn.reaper.interval</name><value>2s</value></property>
   <property><name>metastore.event.db.notification.api.auth</name><value>false</value></property>
 </configuration>
 EOF
