@@ -19,9 +19,10 @@ import (
 
 	iceberggo "github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
-	_ "github.com/apache/iceberg-go/catalog/glue" // registers catalog type "glue"
-	_ "github.com/apache/iceberg-go/catalog/hive" // registers catalog type "hive"
-	_ "github.com/apache/iceberg-go/catalog/rest" // registers catalog types "rest", "http", "https"
+	_ "github.com/apache/iceberg-go/catalog/glue"   // registers catalog type "glue"
+	_ "github.com/apache/iceberg-go/catalog/hadoop" // registers catalog type "hadoop"
+	_ "github.com/apache/iceberg-go/catalog/hive"   // registers catalog type "hive"
+	_ "github.com/apache/iceberg-go/catalog/rest"   // registers catalog types "rest", "http", "https"
 	sqlcat "github.com/apache/iceberg-go/catalog/sql"
 	"github.com/apache/iceberg-go/table"
 	"github.com/uptrace/bun/driver/sqliteshim"
