@@ -126,6 +126,10 @@ func TestBindThreePartNames(t *testing.T) {
 		{"SELECT m.a, p.role FROM t AS m\nJOIN lake.chat.profiles FOR SYSTEM_TIME AS OF m.ts AS p ON m.s = p.username\n" +
 			"WHERE EXISTS (SELECT 1 FROM `lake`.`chat`.`admins` WHERE admins.username = m.s)", "lake.chat.profiles lookup,t as m (/)", "a role"},
 		{"SELECT t.a, t.s FROM t", "t as t (/)", "a s"},
+		// an unaliased subquery's column is named by the user's text, not
+		// the parser's placeholder for the catalog and namespace
+		{"SELECT a, (SELECT role FROM lake.chat.profiles WHERE profiles.username = t.s) FROM t",
+			"t as t (/)", "a (SELECT role FROM lake.chat.profiles WHERE profiles.username = t.s)"},
 	}
 	for _, c := range cases {
 		t.Run(c.sql, func(t *testing.T) {

@@ -158,7 +158,7 @@ func (qc *queryCtx) bindSelect(sel *ast.SelectStmt) (Logical, error) {
 				name = sc.cols[e.(*expr.Column).Index].Name
 				_ = cn
 			} else {
-				name = fieldText(f)
+				name = qc.span.q.RestoreTableNames(fieldText(f))
 			}
 		}
 		if c, ok := e.(*expr.Column); ok && c.Index == inSchema.TimeAttr && proj.TimeAttr < 0 {

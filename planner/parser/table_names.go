@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -227,4 +228,22 @@ func (q *Query) TableName(tn *ast.TableName) Ident {
 		return Ident{Parts: []string{tn.Name.O}, Pos: -1}
 	}
 	return Ident{Parts: []string{tn.Schema.O, tn.Name.O}, Pos: -1}
+}
+
+var tnPlaceholder = regexp.MustCompile(tnPrefix + `[0-9]+\.`)
+
+// RestoreTableNames puts the catalog and namespace of each three-part name
+// back into text of q's lifted query (a select field's text, which becomes
+// a column's name when it has no alias): chatsql_tn_1.t → lake.chat.t.
+func (q *Query) RestoreTableNames(text string) string {
+	if len(q.Tables) == 0 || !strings.Contains(text, tnPrefix) {
+		return text
+	}
+	return tnPlaceholder.ReplaceAllStringFunc(text, func(m string) string {
+		id, ok := q.Tables[strings.ToLower(strings.TrimSuffix(m, "."))]
+		if !ok || len(id.Parts) < 2 {
+			return m
+		}
+		return strings.Join(id.Parts[:len(id.Parts)-1], ".") + "."
+	})
 }
