@@ -57,7 +57,11 @@ func (c *Compare) Compile() Evaluator {
 			}
 			return types.NullValue, nil
 		}
-		return types.NewBool(cmpResult(op, types.Compare(a, b))), nil
+		c := types.Compare(a, b)
+		if c == 0 && types.Unordered(a, b) {
+			return types.NewBool(op == NE), nil // NaN: only <> holds
+		}
+		return types.NewBool(cmpResult(op, c)), nil
 	}
 }
 
@@ -519,7 +523,7 @@ func (n *In) Compile() Evaluator {
 				sawNull = true
 				continue
 			}
-			if types.Compare(v, x) == 0 {
+			if types.Compare(v, x) == 0 && !types.Unordered(v, x) {
 				return types.NewBool(!not), nil
 			}
 		}
@@ -562,7 +566,7 @@ func (b *Between) Compile() Evaluator {
 		if v.IsNull() || l.IsNull() || h.IsNull() {
 			return types.NullValue, nil
 		}
-		in := types.Compare(v, l) >= 0 && types.Compare(v, h) <= 0
+		in := types.Compare(v, l) >= 0 && types.Compare(v, h) <= 0 && !types.Unordered(v, l) && !types.Unordered(v, h)
 		return types.NewBool(in != not), nil
 	}
 }

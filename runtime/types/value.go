@@ -194,6 +194,14 @@ func Compare(a, b Value) int {
 	return cmpInt(int64(a.kind), int64(b.kind))
 }
 
+// Unordered reports whether a comparison of a and b is unordered in IEEE
+// 754's sense: one of them is a DOUBLE NaN. Compare orders NaN equal to
+// everything; SQL's comparison operators (as Flink's, Java's and Iceberg's
+// row filters) make every comparison with NaN false but <>.
+func Unordered(a, b Value) bool {
+	return a.kind == KindDouble && math.IsNaN(a.Float()) || b.kind == KindDouble && math.IsNaN(b.Float())
+}
+
 func isText(k Kind) bool { return k == KindString || k == KindJSON || k == KindBytes }
 
 func cmpInt(a, b int64) int {
