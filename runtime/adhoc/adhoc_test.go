@@ -110,6 +110,13 @@ func TestQueryCurrentSnapshot(t *testing.T) {
 	if got != "m\n6\n" {
 		t.Fatalf("got %q", got)
 	}
+	// `backquoted` names, as in the statements (DuckDB knows only "..."):
+	// the table's parts, its columns, aliases; a backquote inside a string
+	// stays
+	got = e.mustQuery("SELECT `language`, count(*) AS `n`, '`x`' AS s FROM `lake`.`chat`.`messages` AS `m` WHERE `m`.`id` <= 3 GROUP BY `language` ORDER BY 1", "csv")
+	if got != "language,n,s\nen,1,`x`\nes,1,`x`\nfr,1,`x`\n" {
+		t.Fatalf("backquotes: got %q", got)
+	}
 }
 
 func TestTimeTravel(t *testing.T) {

@@ -11,7 +11,7 @@ type tokKind int
 
 const (
 	tokIdent  tokKind = iota // bare word (keyword or name)
-	tokQuoted                // "quoted identifier"
+	tokQuoted                // "quoted identifier" (or `backquoted`, MySQL's and Flink's)
 	tokString                // 'string', E'string', $$dollar$$
 	tokNumber
 	tokPunct // one character, or :: and the like
@@ -27,7 +27,11 @@ type token struct {
 func (t token) value() string {
 	switch t.kind {
 	case tokQuoted:
-		return strings.ReplaceAll(t.text[1:len(t.text)-1], `""`, `"`)
+		q := t.text[:1]
+		if len(t.text) < 2 || t.text[len(t.text)-1:] != q {
+			return t.text[1:] // unterminated: DuckDB reports it
+		}
+		return strings.ReplaceAll(t.text[1:len(t.text)-1], q+q, q)
 	case tokString:
 		s := t.text
 		if strings.HasPrefix(s, "$") {
@@ -97,12 +101,12 @@ func tokenize(s string) []token {
 			}
 			i = min(i, len(s))
 			out = append(out, token{tokString, start, i, s[start:i]})
-		case c == '"':
+		case c == '"' || c == '`':
 			start := i
 			i++
 			for i < len(s) {
-				if s[i] == '"' {
-					if i+1 < len(s) && s[i+1] == '"' {
+				if s[i] == c {
+					if i+1 < len(s) && s[i+1] == c {
 						i += 2
 						continue
 					}
@@ -297,6 +301,28 @@ func findTableRefs(toks []token) []tableRef {
 		i = k - 1
 	}
 	return refs
+}
+
+// doubleQuoted turns the `backquoted` names of toks (the statements'
+// quoting, which DuckDB does not know) into "double-quoted" ones in text,
+// keeping its length where the name holds no double quote, so that
+// DuckDB's error positions stay the user's.
+func doubleQuoted(text string, toks []token) string {
+	var b strings.Builder
+	last := 0
+	for _, t := range toks {
+		if t.kind != tokQuoted || t.text[0] != '`' {
+			continue
+		}
+		b.WriteString(text[last:t.start])
+		b.WriteString(quoteIdent(t.value()))
+		last = t.end
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // quoteIdent quotes a name for DuckDB.

@@ -18,6 +18,7 @@ func TestFindTableRefs(t *testing.T) {
 		{"WITH w AS (SELECT * FROM lake.n.t FOR VERSION AS OF 7) SELECT * FROM w, n.t FOR SYSTEM_TIME AS OF TIMESTAMP '2024-01-01'", []string{"lake.n.t@v7", "n.t@t2024-01-01"}},
 		{"SELECT * FROM (SELECT * FROM a.b) s LEFT JOIN LATERAL c.d ON true", []string{"a.b", "c.d"}},
 		{"SELECT $$FROM a.b$$, E'it''s FROM c.d' FROM e.f", []string{"e.f"}},
+		{"SELECT * FROM `lake`.`my ns`.`tab``le` JOIN `c`.d ON 1 = 1", []string{"lake.my ns.tab`le", "c.d"}},
 	}
 	for _, c := range cases {
 		var got []string
@@ -47,6 +48,7 @@ func TestReadsIceberg(t *testing.T) {
 		"SELECT * FROM nope.chat.messages":                             false,
 		"INSERT INTO t SELECT * FROM lake.chat.messages":               false,
 		"SELECT 'FROM lake.chat.messages'":                             false,
+		"SELECT * FROM `lake`.`chat`.`messages`":                       true,
 	} {
 		if got := ReadsIceberg(q, cats); got != want {
 			t.Errorf("%s: %v, want %v", q, got, want)
