@@ -16,7 +16,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/lib.sh"
+name=hive-metastore.sh
 home="${HIVE_METASTORE_HOME:-$here/cache/hive-metastore}"
+host=127.0.0.1
 port="${HIVE_METASTORE_PORT:-9183}"
 timeout="${HIVE_METASTORE_START_TIMEOUT:-120}"
 libs="$home/libs"
@@ -24,30 +27,10 @@ conf="$home/conf"
 pidfile="$home/metastore.pid"
 logfile="$home/metastore.log"
 
-log() { echo "hive-metastore.sh: $*" >&2; }
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-running() {
-	[[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
-}
-
-fetch_jars() {
-	if [[ -f "$libs/.complete" ]]; then
-		return
-	fi
-	command -v mvn >/dev/null || { log "mvn not found (apt-get install -y maven)"; exit 1; }
-	log "fetching the Hive metastore's jars from Maven Central into $libs"
-	rm -rf "$libs"
-	mkdir -p "$libs"
-	(cd "$here/hive-metastore" && mvn -B -q -Dstyle.color=never dependency:copy-dependencies \
-		-DoutputDirectory="$libs" -DincludeScope=runtime) >"$home/mvn.log" 2>&1 || {
-		log "mvn dependency:copy-dependencies failed; its output:"
-		tail -n 40 "$home/mvn.log" >&2
-		exit 1
-	}
-	touch "$libs/.complete"
-}
+# log_tail leaves the Java stack frames out: the metastore logs long traces.
+# It never fails (grep finds nothing in an empty log), so that under set -e
+# a failed start still goes on to stop the metastore.
+log_tail() { grep -v '^\s*at ' "$logfile" | tail -n 40 >&2 || true; }
 
 # write_config: a metastore on embedded Derby whose schema DataNucleus
 # creates. hive.in.test makes the metastore create its transaction tables
@@ -84,75 +67,26 @@ EOF
 }
 
 start() {
-	if running && port_open "$port"; then
-		log "already running (pid $(cat "$pidfile")) on 127.0.0.1:$port"
-		return
-	fi
-	if port_open "$port"; then
-		log "port $port is taken by another process; set HIVE_METASTORE_PORT"
-		exit 1
-	fi
-	command -v java >/dev/null || { log "java not found (apt-get install -y openjdk-17-jre-headless)"; exit 1; }
+	already_running port_open "$port" && return
+	refuse_taken_port HIVE_METASTORE_PORT
+	need_java
 	mkdir -p "$home"
-	fetch_jars
+	fetch_jars "the Hive metastore's jars" hive-metastore
 	write_config
 	rm -rf "$home/metastore_db" "$home/warehouse"
 	mkdir -p "$home/warehouse"
 	: >"$logfile"
 	log "starting the Hive metastore on 127.0.0.1:$port (log: $logfile)"
-	nohup java -Xms64m -Xmx768m -XX:+UseSerialGC -Djava.awt.headless=true \
+	start_background java -Xms64m -Xmx768m -XX:+UseSerialGC -Djava.awt.headless=true \
 		-Dderby.stream.error.file="$home/derby.log" \
-		-cp "$conf:$libs/*" org.apache.hadoop.hive.metastore.HiveMetaStore -p "$port" >>"$logfile" 2>&1 </dev/null &
-	echo $! >"$pidfile"
-	local deadline=$((SECONDS + timeout))
-	until port_open "$port"; do
-		if ! running; then
-			log "the metastore exited during start-up; log tail:"
-			grep -v '^\s*at ' "$logfile" | tail -n 40 >&2
-			rm -f "$pidfile"
-			exit 1
-		fi
-		if ((SECONDS >= deadline)); then
-			log "the metastore did not answer on 127.0.0.1:$port within ${timeout}s; log tail:"
-			grep -v '^\s*at ' "$logfile" | tail -n 40 >&2
-			stop
-			exit 1
-		fi
-		sleep 0.5
-	done
+		-cp "$conf:$libs/*" org.apache.hadoop.hive.metastore.HiveMetaStore -p "$port"
+	wait_ready "the metastore" 0.5 port_open "$port"
 	log "the Hive metastore is up on 127.0.0.1:$port (pid $(cat "$pidfile"))"
 }
 
-stop() {
-	if ! [[ -f "$pidfile" ]]; then
-		log "not running (no pid file)"
-		return
-	fi
-	local pid
-	pid="$(cat "$pidfile")"
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 1 40); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			log "metastore (pid $pid) did not stop in 20s; killing it"
-			kill -9 "$pid" 2>/dev/null || true
-		fi
-	fi
-	rm -f "$pidfile"
-	log "stopped"
-}
+stop() { stop_process metastore 20; }
 
-status() {
-	if running && port_open "$port"; then
-		echo "running: pid $(cat "$pidfile"), thrift://127.0.0.1:$port"
-		return 0
-	fi
-	echo "not running"
-	return 1
-}
+status() { report_status "thrift://127.0.0.1:$port" port_open "$port"; }
 
 case "${1:-}" in
 start) start ;;

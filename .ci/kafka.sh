@@ -12,7 +12,10 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/lib.sh"
+name=kafka.sh
 home="${KAFKA_HOME:-$here/cache/kafka}"
+host=localhost
 port="${KAFKA_PORT:-9092}"
 cport="${KAFKA_CONTROLLER_PORT:-9093}"
 timeout="${KAFKA_START_TIMEOUT:-90}"
@@ -21,32 +24,6 @@ data="$home/data"
 pidfile="$home/kafka.pid"
 logfile="$home/kafka.log"
 props="$home/server.properties"
-
-log() { echo "kafka.sh: $*" >&2; }
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-running() {
-	[[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
-}
-
-fetch_jars() {
-	if [[ -f "$libs/.complete" ]]; then
-		return
-	fi
-	command -v mvn >/dev/null || { log "mvn not found (apt-get install -y maven)"; exit 1; }
-	log "fetching the Kafka broker jars from Maven Central into $libs"
-	rm -rf "$libs"
-	mkdir -p "$libs"
-	mkdir -p "$home"
-	(cd "$here/kafka" && mvn -B -q -Dstyle.color=never dependency:copy-dependencies \
-		-DoutputDirectory="$libs" -DincludeScope=runtime) >"$home/mvn.log" 2>&1 || {
-		log "mvn dependency:copy-dependencies failed; its output:"
-		tail -n 40 "$home/mvn.log" >&2
-		exit 1
-	}
-	touch "$libs/.complete"
-}
 
 write_config() {
 	mkdir -p "$home"
@@ -97,89 +74,42 @@ java_run() {
 }
 
 start() {
-	if running && port_open "$port"; then
-		log "already running (pid $(cat "$pidfile")) on localhost:$port"
-		return
-	fi
-	if port_open "$port"; then
-		log "port $port is taken by another process; set KAFKA_PORT"
-		exit 1
-	fi
-	command -v java >/dev/null || { log "java not found (apt-get install -y openjdk-17-jre-headless)"; exit 1; }
-	fetch_jars
+	already_running port_open "$port" && return
+	refuse_taken_port KAFKA_PORT
+	need_java
+	mkdir -p "$home"
+	fetch_jars "the Kafka broker jars" kafka
 	write_config
 	# A fresh log directory each start: tests create their own topics and a
 	# leftover cluster id from another configuration would refuse to start.
 	rm -rf "$data"
 	: >"$logfile"
 	local cluster_id
-	cluster_id="$(java_run kafka.tools.StorageTool random-uuid 2>>"$logfile" | tail -n1)"
+	# (|| true: a failed java leaves the id empty, and the message below says so)
+	cluster_id="$(java_run kafka.tools.StorageTool random-uuid 2>>"$logfile" | tail -n1)" || true
 	if [[ -z "$cluster_id" ]]; then
 		log "could not make a cluster id; log tail:"
-		tail -n 40 "$logfile" >&2
+		log_tail
 		exit 1
 	fi
 	if ! java_run kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >>"$logfile" 2>&1; then
 		log "formatting the KRaft storage failed; log tail:"
-		tail -n 40 "$logfile" >&2
+		log_tail
 		exit 1
 	fi
 	log "starting Kafka on localhost:$port (log: $logfile)"
-	nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
+	start_background java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
 		-Dlog4j2.configurationFile="$home/log4j2.properties" \
 		-Dkafka.logs.dir="$home" \
-		-cp "$libs/*" kafka.Kafka "$props" >>"$logfile" 2>&1 </dev/null &
-	echo $! >"$pidfile"
-	local deadline=$((SECONDS + timeout))
+		-cp "$libs/*" kafka.Kafka "$props"
 	# The broker opens its client listener only once its metadata is loaded.
-	until port_open "$port"; do
-		if ! running; then
-			log "the broker exited during start-up; log tail:"
-			tail -n 40 "$logfile" >&2
-			rm -f "$pidfile"
-			exit 1
-		fi
-		if ((SECONDS >= deadline)); then
-			log "the broker did not answer on localhost:$port within ${timeout}s; log tail:"
-			tail -n 40 "$logfile" >&2
-			stop
-			exit 1
-		fi
-		sleep 0.5
-	done
+	wait_ready "the broker" 0.5 port_open "$port"
 	log "Kafka is up on localhost:$port (pid $(cat "$pidfile"))"
 }
 
-stop() {
-	if ! [[ -f "$pidfile" ]]; then
-		log "not running (no pid file)"
-		return
-	fi
-	local pid
-	pid="$(cat "$pidfile")"
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 1 60); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			log "broker (pid $pid) did not stop in 30s; killing it"
-			kill -9 "$pid" 2>/dev/null || true
-		fi
-	fi
-	rm -f "$pidfile"
-	log "stopped"
-}
+stop() { stop_process broker 30; }
 
-status() {
-	if running && port_open "$port"; then
-		echo "running: pid $(cat "$pidfile"), localhost:$port"
-		return 0
-	fi
-	echo "not running"
-	return 1
-}
+status() { report_status "localhost:$port" port_open "$port"; }
 
 case "${1:-}" in
 start) start ;;

@@ -16,29 +16,20 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/lib.sh"
+name=moto.sh
 home="${MOTO_HOME:-$here/cache/moto}"
+host=127.0.0.1
 port="${MOTO_PORT:-5055}"
 timeout="${MOTO_START_TIMEOUT:-60}"
 venv="$home/venv"
 pidfile="$home/moto.pid"
 logfile="$home/moto.log"
 
-log() { echo "moto.sh: $*" >&2; }
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-running() {
-	[[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
-}
-
-# answers: moto's own dashboard API replies (bash's /dev/tcp, no curl).
+# answers: moto's own dashboard API replies.
 answers() {
 	local reply
-	reply="$(
-		{ exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || exit 1
-		printf 'GET /moto-api/data.json HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
-		timeout 5 cat <&3
-	)" 2>/dev/null || return 1
+	reply="$(http_get /moto-api/data.json)" || return 1
 	[[ "$reply" == "HTTP/1."[01]" 200"* ]]
 }
 
@@ -57,68 +48,19 @@ install() {
 }
 
 start() {
-	if running && answers; then
-		log "already running (pid $(cat "$pidfile")) on 127.0.0.1:$port"
-		return
-	fi
-	if port_open "$port"; then
-		log "port $port is taken by another process; set MOTO_PORT"
-		exit 1
-	fi
+	already_running answers && return
+	refuse_taken_port MOTO_PORT
 	install
 	: >"$logfile"
 	log "starting moto (S3, Glue) on 127.0.0.1:$port (log: $logfile)"
-	nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >>"$logfile" 2>&1 </dev/null &
-	echo $! >"$pidfile"
-	local deadline=$((SECONDS + timeout))
-	until answers; do
-		if ! running; then
-			log "moto exited during start-up; log tail:"
-			tail -n 40 "$logfile" >&2
-			rm -f "$pidfile"
-			exit 1
-		fi
-		if ((SECONDS >= deadline)); then
-			log "moto did not answer on 127.0.0.1:$port within ${timeout}s; log tail:"
-			tail -n 40 "$logfile" >&2
-			stop
-			exit 1
-		fi
-		sleep 0.3
-	done
+	start_background "$venv/bin/moto_server" -H 127.0.0.1 -p "$port"
+	wait_ready moto 0.3 answers
 	log "moto is up on 127.0.0.1:$port (pid $(cat "$pidfile"))"
 }
 
-stop() {
-	if ! [[ -f "$pidfile" ]]; then
-		log "not running (no pid file)"
-		return
-	fi
-	local pid
-	pid="$(cat "$pidfile")"
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 1 20); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			log "moto (pid $pid) did not stop in 10s; killing it"
-			kill -9 "$pid" 2>/dev/null || true
-		fi
-	fi
-	rm -f "$pidfile"
-	log "stopped"
-}
+stop() { stop_process moto 10; }
 
-status() {
-	if running && answers; then
-		echo "running: pid $(cat "$pidfile"), http://127.0.0.1:$port"
-		return 0
-	fi
-	echo "not running"
-	return 1
-}
+status() { report_status "http://127.0.0.1:$port" answers; }
 
 case "${1:-}" in
 start) start ;;

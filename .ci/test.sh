@@ -9,23 +9,20 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-started_kafka=0
+source .ci/lib.sh
+
+# The services this run started (ensure_service), stopped on exit.
+started_services=()
 cleanup() {
-	if ((started_kafka)); then
-		bash .ci/kafka.sh stop || true
-	fi
-	if ((${started_postgres:-0})); then bash .ci/postgres.sh stop || true; fi
-	if ((${started_iceberg_rest:-0})); then bash .ci/iceberg-rest.sh stop || true; fi
-	if ((${started_moto:-0})); then bash .ci/moto.sh stop || true; fi
-	if ((${started_hive:-0})); then bash .ci/hive-metastore.sh stop || true; fi
+	local script
+	for script in "${started_services[@]}"; do
+		bash ".ci/$script" stop || true
+	done
 }
 trap cleanup EXIT
 
 if [[ -z "${CHATSQL_KAFKA_BROKERS:-}" ]]; then
-	if ! bash .ci/kafka.sh status >/dev/null 2>&1; then
-		bash .ci/kafka.sh start || { echo "test.sh: could not start the Kafka broker" >&2; exit 1; }
-		started_kafka=1
-	fi
+	ensure_service kafka.sh || { echo "test.sh: could not start the Kafka broker" >&2; exit 1; }
 	export CHATSQL_KAFKA_BROKERS=localhost:${KAFKA_PORT:-9092}
 fi
 echo "test.sh: integration tests use Kafka at $CHATSQL_KAFKA_BROKERS"
@@ -79,10 +76,7 @@ fi
 # runs one on 127.0.0.1:54329 with its cluster under .ci/cache/postgres. Not
 # being able to start it is not fatal here: the skipped tests fail CI.
 if [[ -z "${CHATSQL_POSTGRES_URL:-}" ]]; then
-	if ! bash .ci/postgres.sh status >/dev/null 2>&1; then
-		bash .ci/postgres.sh start && started_postgres=1
-	fi
-	if bash .ci/postgres.sh status >/dev/null 2>&1; then
+	if ensure_service postgres.sh; then
 		export CHATSQL_POSTGRES_URL="$(bash .ci/postgres.sh url)"
 		echo "test.sh: the Postgres catalog tests use $CHATSQL_POSTGRES_URL"
 	else
@@ -103,10 +97,7 @@ fi
 # on 127.0.0.1:8181. Not being able to start it is not fatal here: the
 # skipped tests fail CI.
 if [[ -z "${CHATSQL_ICEBERG_REST_URI:-}" ]]; then
-	if ! bash .ci/iceberg-rest.sh status >/dev/null 2>&1; then
-		bash .ci/iceberg-rest.sh start && started_iceberg_rest=1
-	fi
-	if bash .ci/iceberg-rest.sh status >/dev/null 2>&1; then
+	if ensure_service iceberg-rest.sh; then
 		eval "$(bash .ci/iceberg-rest.sh env)"
 		echo "test.sh: the REST catalog tests use $CHATSQL_ICEBERG_REST_URI"
 	else
@@ -119,10 +110,7 @@ fi
 # of both (PyPI, venv under .ci/cache/moto) on 127.0.0.1:5055. Not being
 # able to start moto is not fatal here: the skipped tests fail CI.
 if [[ -z "${CHATSQL_S3_ENDPOINT:-}" ]]; then
-	if ! bash .ci/moto.sh status >/dev/null 2>&1; then
-		bash .ci/moto.sh start && started_moto=1
-	fi
-	if bash .ci/moto.sh status >/dev/null 2>&1; then
+	if ensure_service moto.sh; then
 		eval "$(bash .ci/moto.sh env)"
 		echo "test.sh: the S3 and Glue tests use moto at $CHATSQL_S3_ENDPOINT"
 	else
@@ -136,10 +124,7 @@ fi
 # on 127.0.0.1:9183. Not being able to start it is not fatal here: the skipped
 # tests fail CI.
 if [[ -z "${CHATSQL_HIVE_METASTORE_URI:-}" ]]; then
-	if ! bash .ci/hive-metastore.sh status >/dev/null 2>&1; then
-		bash .ci/hive-metastore.sh start && started_hive=1
-	fi
-	if bash .ci/hive-metastore.sh status >/dev/null 2>&1; then
+	if ensure_service hive-metastore.sh; then
 		eval "$(bash .ci/hive-metastore.sh env)"
 		echo "test.sh: the Hive catalog tests use $CHATSQL_HIVE_METASTORE_URI"
 	else
