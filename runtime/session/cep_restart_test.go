@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -145,20 +144,8 @@ func TestCEPKillAndRestart(t *testing.T) {
 				}
 			}()
 			start := func() *exec.Cmd {
-				cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCEPProcess$", "-test.v")
-				cmd.Env = append(os.Environ(), "CHATSQL_HELPER_CEP=1", "H_FILE="+file, "H_BROKERS="+br, "H_IN="+in,
+				cmd, _ := startHelper(t, "TestHelperCEPProcess", "CHATSQL_HELPER_CEP=1", "H_FILE="+file, "H_BROKERS="+br, "H_IN="+in,
 					"H_OUT="+out, "H_DLQ="+dlq, "H_GROUP="+g, "H_DATA="+dataDir)
-				var buf strings.Builder
-				cmd.Stdout, cmd.Stderr = &buf, &buf
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() {
-					cmd.Process.Kill()
-					if t.Failed() {
-						t.Logf("helper output:\n%s", buf.String())
-					}
-				})
 				return cmd
 			}
 			cl := kafkatest.Client(t, br, kgo.ConsumeTopics(out), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
@@ -189,8 +176,7 @@ func TestCEPKillAndRestart(t *testing.T) {
 				}
 				time.Sleep(5 * time.Millisecond)
 			}
-			first.Process.Signal(syscall.SIGKILL)
-			first.Wait()
+			killHelper(t, first)
 			killedAt := count()
 			start()
 			deadline = time.Now().Add(60 * time.Second)

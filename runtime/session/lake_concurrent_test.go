@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -169,24 +167,7 @@ func TestLakeKillRestoreAfterExpiry(t *testing.T) {
 		}
 	}
 	dataDir := t.TempDir()
-	start := func() (*exec.Cmd, *strings.Builder) {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLakeProcess$", "-test.v")
-		cmd.Env = append(os.Environ(), "CHATSQL_HELPER_LAKE=1", "H_BROKERS="+br, "H_IN="+in, "H_GROUP="+group, "H_DATA="+dataDir,
-			"H_INTERVAL=1500 ms")
-		var buf strings.Builder
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			if t.Failed() {
-				t.Logf("helper output:\n%s", buf.String())
-			}
-		})
-		return cmd, &buf
-	}
+	env := []string{"CHATSQL_HELPER_LAKE=1", "H_BROKERS=" + br, "H_IN=" + in, "H_GROUP=" + group, "H_DATA=" + dataDir, "H_INTERVAL=1500 ms"}
 	snapshots := func() int {
 		c := iceberg.NewCatalogs(dataDir)
 		defer c.Close()
@@ -197,7 +178,7 @@ func TestLakeKillRestoreAfterExpiry(t *testing.T) {
 		return len(tbl.Metadata().Snapshots())
 	}
 	produce(0, n/2)
-	first, _ := start()
+	first, _ := startHelper(t, "TestHelperLakeProcess", env...)
 	deadline := time.Now().Add(60 * time.Second)
 	for snapshots() < 1 {
 		if time.Now().After(deadline) {
@@ -212,8 +193,7 @@ func TestLakeKillRestoreAfterExpiry(t *testing.T) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	first.Process.Signal(syscall.SIGKILL)
-	first.Wait()
+	killHelper(t, first)
 	killedAt, _ := lakeScan(t, dataDir, "lake.chat.messages")
 
 	// table care while the job is down: its commits' snapshots go away
@@ -237,7 +217,7 @@ func TestLakeKillRestoreAfterExpiry(t *testing.T) {
 	}
 
 	produce(n*3/4, n)
-	_, out := start()
+	_, out := startHelper(t, "TestHelperLakeProcess", env...)
 	rows := waitLake(t, dataDir, "lake.chat.messages", n, 60*time.Second)
 	time.Sleep(2 * time.Second) // a late duplicate commit would show now
 	rows, _ = lakeScan(t, dataDir, "lake.chat.messages")

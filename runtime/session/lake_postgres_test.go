@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -361,154 +359,38 @@ INSERT INTO pgown.db.copy SELECT id, username FROM chatfile;
 	}
 }
 
-// TestHelperPostgresLakeProcess is not a test: TestIntegrationPostgresCatalogKillAndRestart
-// runs the test binary again with CHATSQL_HELPER_PGLAKE set, and this
-// streams Kafka into lake.chat.messages, 'lake' being pointed at Postgres
-// by the session's settings (as --set gives them), until it is killed.
-func TestHelperPostgresLakeProcess(t *testing.T) {
-	if os.Getenv("CHATSQL_HELPER_PGLAKE") == "" {
-		t.Skip("helper process for TestIntegrationPostgresCatalogKillAndRestart")
-	}
-	s, err := New(Config{DataDir: os.Getenv("H_DATA"), Logf: log.Printf, Settings: map[string]string{
-		"kafka.brokers":          os.Getenv("H_BROKERS"),
-		"catalog.lake.uri":       os.Getenv("H_PG"),
-		"catalog.lake.warehouse": os.Getenv("H_WH"),
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	script := `SET 'execution.checkpointing.interval' = '200 ms';
-CREATE SOURCE chat (` + chatSourceCols + `)
-  WITH ('connector' = 'kafka', 'topic' = '` + os.Getenv("H_IN") + `', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset',
-        'properties.group.id' = '` + os.Getenv("H_GROUP") + `');
-INSERT INTO lake.chat.messages SELECT id, username, text, event_time FROM chat;`
-	if _, err := s.ExecScript(context.Background(), "pg_stream.sql", script); err != nil {
-		t.Fatal(diag.FormatError(err))
-	}
-	fmt.Println("HELPER STARTED")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s.WaitJobs(ctx)
-}
-
 // TestIntegrationPostgresCatalogKillAndRestart: exactly once through the
 // Postgres catalog: kill -9 a job streaming Kafka into an Iceberg table of
 // a Postgres catalog in the middle of the stream, restart it: every message
-// is in the table exactly once and no checkpoint was committed twice.
+// is in the table exactly once and no checkpoint was committed twice. The
+// job's 'lake' is pointed at Postgres by the session's settings (as --set
+// gives them).
 func TestIntegrationPostgresCatalogKillAndRestart(t *testing.T) {
-	if os.Getenv("CHATSQL_HELPER_PGLAKE") != "" {
+	if os.Getenv("CHATSQL_HELPER_LAKE") != "" {
 		t.Skip()
 	}
 	dbURL := pgtest.Database(t)
-	br := kafkatest.NewKfake(t)
-	in, group := kafkatest.Topic(t, "pglake-in"), kafkatest.Topic(t, "pglake-group")
-	kafkatest.CreateTopic(t, br, in, 2)
-	const n = 2000
-	half := make(chan struct{})
-	go func() {
-		for i := 0; i < n; i += 100 {
-			var vals []string
-			for k := i; k < i+100; k++ {
-				vals = append(vals, chatLine(k))
-			}
-			kafkatest.ProduceValues(t, br, in, vals...)
-			if i == n/2 {
-				close(half)
-			}
-			time.Sleep(40 * time.Millisecond)
-		}
-	}()
 	dir := t.TempDir()
 	dataDir, wh := filepath.Join(dir, "data"), filepath.Join(dir, "warehouse")
-	start := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPostgresLakeProcess$", "-test.v")
-		cmd.Env = append(os.Environ(), "CHATSQL_HELPER_PGLAKE=1", "H_BROKERS="+br, "H_IN="+in, "H_GROUP="+group,
-			"H_DATA="+dataDir, "H_PG="+dbURL, "H_WH="+wh)
-		var buf strings.Builder
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			if t.Failed() {
-				t.Logf("helper output:\n%s", buf.String())
-			}
-		})
-		return cmd
-	}
+	settings := map[string]string{"catalog.lake.uri": dbURL, "catalog.lake.warehouse": wh}
+	settingsJSON, _ := json.Marshal(settings)
 	// a reader of its own, pointed at the same catalog the way the helper is
 	cats := iceberg.NewCatalogs(t.TempDir())
 	defer cats.Close()
-	if err := cats.ApplySettings(map[string]string{"catalog.lake.uri": dbURL, "catalog.lake.warehouse": wh}); err != nil {
+	if err := cats.ApplySettings(settings); err != nil {
 		t.Fatal(err)
 	}
-	count := func() (int, *table.Table) {
-		tbl, err := cats.LoadTable(context.Background(), "lake.chat.messages")
-		if err != nil {
-			return 0, nil
-		}
-		_, rows := lakeRows(t, tbl)
-		return len(rows), tbl
-	}
-	first := start()
-	<-half
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if c, tbl := count(); c > 0 && len(tbl.Metadata().Snapshots()) >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no two commits 30 s after half the stream")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	first.Process.Signal(syscall.SIGKILL)
-	first.Wait()
-	killedAt, _ := count()
-	start()
-	deadline = time.Now().Add(60 * time.Second)
-	for {
-		if c, _ := count(); c >= n {
-			break
-		}
-		if time.Now().After(deadline) {
-			c, _ := count()
-			t.Fatalf("%d of %d rows 60 s after the restart (killed at %d)", c, n, killedAt)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	time.Sleep(time.Second) // a late duplicate commit would show now
-	c, tbl := count()
-	_, rows := lakeRows(t, tbl)
-	ids := idsOf(t, rows)
-	if c != n || len(ids) != n {
-		t.Fatalf("%d rows, want %d exactly", c, n)
-	}
-	for i, id := range ids {
-		if id != int64(i) {
-			t.Fatalf("id %d at position %d: a message is duplicated or lost", id, i)
-		}
-	}
-	seen, runs := map[string]bool{}, map[string]bool{}
-	for _, sn := range tbl.Metadata().Snapshots() {
-		p := sn.Summary.Properties
-		key := p[iceberg.SummaryJobID] + "/" + p[iceberg.SummaryCheckpointID]
-		if seen[key] {
-			t.Fatalf("checkpoint %s committed twice", key)
-		}
-		seen[key] = true
-		runs[p[iceberg.SummaryJobID]] = true
-	}
-	if len(runs) != 2 {
-		t.Errorf("commits of %d runs, want 2 (before and after the kill)", len(runs))
-	}
+	lakeKill{name: "postgres", n: 2000, pause: 40 * time.Millisecond, env: []string{"H_DATA=" + dataDir, "H_SETTINGS=" + string(settingsJSON)},
+		load: func() *table.Table {
+			tbl, err := cats.LoadTable(context.Background(), "lake.chat.messages")
+			if err != nil {
+				return nil
+			}
+			return tbl
+		}}.run(t)
 	if _, err := os.Stat(filepath.Join(dataDir, "catalog.db")); err == nil {
 		t.Errorf("the embedded SQLite catalog was created although 'lake' is on Postgres")
 	}
-	t.Logf("killed with %d rows committed; %d rows after the restart, %d snapshots, 0 duplicates, 0 lost", killedAt, c, len(seen))
 }
 
 // TestIntegrationPostgresCatalogPyiceberg: pyiceberg's SqlCatalog (SQLAlchemy

@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,7 +18,6 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 
 	"github.com/chatsql/chatsql/connectors/iceberg"
-	"github.com/chatsql/chatsql/connectors/kafka/kafkatest"
 	"github.com/chatsql/chatsql/planner/diag"
 )
 
@@ -125,15 +122,7 @@ INSERT INTO messages SELECT id, username, text, preferredLanguage, event_time FR
 	// exactly-once summary
 	tbl := remoteTable(t, r, dataDir, ns+".messages")
 	_, rows := lakeRows(t, tbl)
-	ids := idsOf(t, rows)
-	if len(ids) != n {
-		t.Fatalf("%d rows, want %d", len(ids), n)
-	}
-	for i, id := range ids {
-		if id != int64(i) {
-			t.Fatalf("id %d at %d: duplicate or missing", id, i)
-		}
-	}
+	wantEachID(t, "iceberg-go", idsOf(t, rows), n)
 	if spec := tbl.Spec(); spec.NumFields() != 1 || spec.Field(0).Name != "event_time_day" {
 		t.Fatalf("partition spec %v", spec)
 	}
@@ -492,152 +481,32 @@ func TestGCSWarehouse(t *testing.T) {
 	t.Logf("%d objects in gs://%s, %d parquet", len(objs), bucket, parquet)
 }
 
-// TestHelperRemoteLakeProcess is not a test: the kill-and-restart tests
-// below run the test binary again with CHATSQL_HELPER_REMOTE_LAKE set, and
-// this streams Kafka into a remote catalog's table until it is killed.
-func TestHelperRemoteLakeProcess(t *testing.T) {
-	if os.Getenv("CHATSQL_HELPER_REMOTE_LAKE") == "" {
-		t.Skip("helper process for the remote kill-and-restart tests")
-	}
-	s, err := New(Config{DataDir: os.Getenv("H_DATA"), Logf: log.Printf, Settings: map[string]string{"kafka.brokers": os.Getenv("H_BROKERS")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	script := os.Getenv("H_CATALOG") + `
-SET 'execution.checkpointing.interval' = '200 ms';
-CREATE SOURCE chat (id BIGINT, username VARCHAR, text VARCHAR, ` + "`timestamp`" + ` BIGINT, event_time AS TO_TIMESTAMP_LTZ(` + "`timestamp`" + `, 0))
-  WITH ('connector' = 'kafka', 'topic' = '` + os.Getenv("H_IN") + `', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset',
-        'properties.group.id' = '` + os.Getenv("H_GROUP") + `');
-INSERT INTO ` + os.Getenv("H_TABLE") + ` SELECT id, username, text, event_time FROM chat;`
-	if _, err := s.ExecScript(context.Background(), "remote_stream.sql", script); err != nil {
-		t.Fatal(diag.FormatError(err))
-	}
-	fmt.Println("HELPER STARTED")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s.WaitJobs(ctx)
-}
-
 // killAndRestart kills -9 a job streaming Kafka (kfake) into catalog r's
 // table in the middle of the stream and restarts it: every message is in
 // the table exactly once, and no checkpoint was committed twice.
 func killAndRestart(t *testing.T, r remoteLake) {
-	br := kafkatest.NewKfake(t)
-	in, group := kafkatest.Topic(t, "remote-in"), kafkatest.Topic(t, "remote-group")
-	kafkatest.CreateTopic(t, br, in, 2)
-	const n = 2000
-	half := make(chan struct{})
-	go func() {
-		for i := 0; i < n; i += 100 {
-			var vals []string
-			for k := i; k < i+100; k++ {
-				vals = append(vals, chatLine(k))
-			}
-			kafkatest.ProduceValues(t, br, in, vals...)
-			if i == n/2 {
-				close(half)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}()
 	dataDir := t.TempDir()
-	ident := uniqueNamespace("killed") + ".messages"
-	var killed []*exec.Cmd // the first run
-	start := func() {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperRemoteLakeProcess$", "-test.v")
-		cmd.Env = append(os.Environ(), "CHATSQL_HELPER_REMOTE_LAKE=1", "H_BROKERS="+br, "H_IN="+in, "H_GROUP="+group,
-			"H_DATA="+dataDir, "H_CATALOG="+r.createCatalog(), "H_TABLE="+r.name+"."+ident)
-		var buf strings.Builder
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			if t.Failed() {
-				t.Logf("helper output:\n%s", buf.String())
-			}
-		})
-		if len(killed) == 0 {
-			killed = append(killed, cmd)
-		}
-	}
+	ident := r.name + "." + uniqueNamespace("killed") + ".messages"
 	c := iceberg.NewCatalogs(dataDir)
 	defer c.Close()
 	if err := c.Register(r.name, r.options); err != nil {
 		t.Fatal(err)
 	}
-	load := func() *table.Table {
-		tbl, err := c.LoadTable(context.Background(), r.name+"."+ident)
-		if err != nil {
-			return nil
-		}
-		return tbl
-	}
-	start()
-	<-half
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if tbl := load(); tbl != nil && len(tbl.Metadata().Snapshots()) >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no two commits 30 s after half the stream")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	killed[0].Process.Signal(syscall.SIGKILL)
-	killed[0].Wait()
-	_, atKill := lakeRows(t, load())
-	start()
-	deadline = time.Now().Add(60 * time.Second)
-	for {
-		if tbl := load(); tbl != nil {
-			if _, rows := lakeRows(t, tbl); len(rows) >= n {
-				break
+	lakeKill{name: r.name, n: 2000, pause: 100 * time.Millisecond,
+		env: []string{"H_DATA=" + dataDir, "H_CATALOG=" + r.createCatalog(), "H_TABLE=" + ident},
+		load: func() *table.Table {
+			tbl, err := c.LoadTable(context.Background(), ident)
+			if err != nil {
+				return nil
 			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not %d rows 60 s after the restart (killed at %d)", n, len(atKill))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(time.Second) // a late duplicate commit would show now
-	tbl := load()
-	_, rows := lakeRows(t, tbl)
-	ids := idsOf(t, rows)
-	if len(ids) != n {
-		t.Fatalf("%d rows, want %d exactly", len(ids), n)
-	}
-	for i, id := range ids {
-		if id != int64(i) {
-			t.Fatalf("id %d at position %d: a message is duplicated or lost", id, i)
-		}
-	}
-	seen := map[string]bool{}
-	runs := map[string]bool{}
-	for _, sn := range tbl.Metadata().Snapshots() {
-		p := sn.Summary.Properties
-		key := p[iceberg.SummaryJobID] + "/" + p[iceberg.SummaryCheckpointID]
-		if seen[key] {
-			t.Fatalf("checkpoint %s committed twice", key)
-		}
-		seen[key] = true
-		runs[p[iceberg.SummaryJobID]] = true
-	}
-	if len(runs) != 2 {
-		t.Errorf("commits of %d runs, want 2 (before and after the kill)", len(runs))
-	}
-	t.Logf("%s: killed with %d rows committed; %d rows after the restart, %d snapshots, 0 duplicates, 0 lost",
-		r.name, len(atKill), len(rows), len(seen))
+			return tbl
+		}}.run(t)
 }
 
 // TestIntegrationRESTCatalogKillAndRestart: exactly once through the REST
 // catalog's commits across a kill -9 of the writing process.
 func TestIntegrationRESTCatalogKillAndRestart(t *testing.T) {
-	if os.Getenv("CHATSQL_HELPER_REMOTE_LAKE") != "" {
+	if os.Getenv("CHATSQL_HELPER_LAKE") != "" {
 		t.Skip()
 	}
 	killAndRestart(t, restCatalog(t))
@@ -646,7 +515,7 @@ func TestIntegrationRESTCatalogKillAndRestart(t *testing.T) {
 // TestIntegrationGlueCatalogKillAndRestart: exactly once through Glue's
 // table updates across a kill -9 of the writing process.
 func TestIntegrationGlueCatalogKillAndRestart(t *testing.T) {
-	if os.Getenv("CHATSQL_HELPER_REMOTE_LAKE") != "" {
+	if os.Getenv("CHATSQL_HELPER_LAKE") != "" {
 		t.Skip()
 	}
 	killAndRestart(t, glueCatalog(t))
@@ -655,7 +524,7 @@ func TestIntegrationGlueCatalogKillAndRestart(t *testing.T) {
 // TestIntegrationHiveCatalogKillAndRestart: exactly once through the
 // metastore's locked commits across a kill -9 of the writing process.
 func TestIntegrationHiveCatalogKillAndRestart(t *testing.T) {
-	if os.Getenv("CHATSQL_HELPER_REMOTE_LAKE") != "" {
+	if os.Getenv("CHATSQL_HELPER_LAKE") != "" {
 		t.Skip()
 	}
 	killAndRestart(t, hiveCatalog(t))

@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,7 +17,6 @@ import (
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/chatsql/chatsql/connectors/iceberg"
-	"github.com/chatsql/chatsql/connectors/kafka/kafkatest"
 	"github.com/chatsql/chatsql/planner/diag"
 )
 
@@ -125,15 +121,7 @@ INSERT INTO messages SELECT id, username, text, preferredLanguage, CAST(id AS DE
 
 	tbl := lakeTable(t, dataDir)
 	sc, rows := lakeRows(t, tbl)
-	ids := idsOf(t, rows)
-	if len(ids) != n {
-		t.Fatalf("%d rows, want %d", len(ids), n)
-	}
-	for i, id := range ids {
-		if id != int64(i) {
-			t.Fatalf("id %d at %d: duplicate or missing", id, i)
-		}
-	}
+	wantEachID(t, "iceberg-go", idsOf(t, rows), n)
 	wantTypes := map[string]string{"id": "int64", "username": "utf8", "text": "utf8", "language": "utf8", "score": "decimal(10, 2)",
 		"n": "int32", "ok": "bool", "event_time": "timestamp[us, tz=UTC]", "wall": "timestamp[us]", "d": "date32"}
 	for _, f := range sc.Fields() {
@@ -228,37 +216,6 @@ SHOW CATALOGS;`)
 	}
 }
 
-// TestHelperLakeProcess is not a test: TestLakeKillAndRestart (and
-// TestLakeKillRestoreAfterExpiry) run the test binary again with
-// CHATSQL_HELPER_LAKE set, and this streams Kafka into Iceberg until it is
-// killed, checkpointing every H_INTERVAL (default 200 ms).
-func TestHelperLakeProcess(t *testing.T) {
-	if os.Getenv("CHATSQL_HELPER_LAKE") == "" {
-		t.Skip("helper process for TestLakeKillAndRestart")
-	}
-	s, err := New(Config{DataDir: os.Getenv("H_DATA"), Logf: log.Printf, Settings: map[string]string{"kafka.brokers": os.Getenv("H_BROKERS")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	interval := os.Getenv("H_INTERVAL")
-	if interval == "" {
-		interval = "200 ms"
-	}
-	script := `SET 'execution.checkpointing.interval' = '` + interval + `';
-CREATE SOURCE chat (id BIGINT, username VARCHAR, text VARCHAR, ` + "`timestamp`" + ` BIGINT, event_time AS TO_TIMESTAMP_LTZ(` + "`timestamp`" + `, 0))
-  WITH ('connector' = 'kafka', 'topic' = '` + os.Getenv("H_IN") + `', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset',
-        'properties.group.id' = '` + os.Getenv("H_GROUP") + `');
-INSERT INTO lake.chat.messages SELECT id, username, text, event_time FROM chat;`
-	if _, err := s.ExecScript(context.Background(), "lake_stream.sql", script); err != nil {
-		t.Fatal(diag.FormatError(err))
-	}
-	fmt.Println("HELPER STARTED")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s.WaitJobs(ctx)
-}
-
 // TestLakeKillAndRestart: kill -9 a job streaming Kafka into Iceberg in the
 // middle of the stream, restart it: every message is in the table exactly
 // once (count and ids), and no checkpoint was committed twice.
@@ -266,110 +223,21 @@ func TestLakeKillAndRestart(t *testing.T) {
 	if os.Getenv("CHATSQL_HELPER_LAKE") != "" {
 		t.Skip()
 	}
-	br := kafkatest.NewKfake(t)
-	in, group := kafkatest.Topic(t, "lake-in"), kafkatest.Topic(t, "lake-group")
-	kafkatest.CreateTopic(t, br, in, 2)
-	const n = 3000
-	half := make(chan struct{})
-	go func() {
-		for i := 0; i < n; i += 100 {
-			var vals []string
-			for k := i; k < i+100; k++ {
-				vals = append(vals, chatLine(k))
-			}
-			kafkatest.ProduceValues(t, br, in, vals...)
-			if i == n/2 {
-				close(half)
-			}
-			time.Sleep(40 * time.Millisecond)
-		}
-	}()
 	dataDir := t.TempDir()
-	start := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperLakeProcess$", "-test.v")
-		cmd.Env = append(os.Environ(), "CHATSQL_HELPER_LAKE=1", "H_BROKERS="+br, "H_IN="+in, "H_GROUP="+group, "H_DATA="+dataDir)
-		var buf strings.Builder
-		cmd.Stdout, cmd.Stderr = &buf, &buf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			if t.Failed() {
-				t.Logf("helper output:\n%s", buf.String())
+	tbl, _ := lakeKill{name: "lake", n: 3000, pause: 40 * time.Millisecond, env: []string{"H_DATA=" + dataDir},
+		load: func() *table.Table {
+			c := iceberg.NewCatalogs(dataDir)
+			defer c.Close()
+			tbl, err := c.LoadTable(context.Background(), "lake.chat.messages")
+			if err != nil {
+				return nil
 			}
-		})
-		return cmd
-	}
-	count := func() (int, *table.Table) {
-		c := iceberg.NewCatalogs(dataDir)
-		defer c.Close()
-		tbl, err := c.LoadTable(context.Background(), "lake.chat.messages")
-		if err != nil {
-			return 0, nil
-		}
-		_, rows := lakeRows(t, tbl)
-		return len(rows), tbl
-	}
-	first := start()
-	<-half
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if c, tbl := count(); c > 0 && len(tbl.Metadata().Snapshots()) >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no two commits 30 s after half the stream")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	first.Process.Signal(syscall.SIGKILL)
-	first.Wait()
-	killedAt, _ := count()
-	start()
-	deadline = time.Now().Add(60 * time.Second)
-	var tbl *table.Table
-	for {
-		c, tb := count()
-		if c >= n {
-			tbl = tb
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d rows 60 s after the restart (killed at %d)", c, n, killedAt)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	time.Sleep(time.Second) // a late duplicate commit would show now
-	c, tbl := count()
-	_, rows := lakeRows(t, tbl)
-	ids := idsOf(t, rows)
-	if c != n || len(ids) != n {
-		t.Fatalf("%d rows, want %d exactly", c, n)
-	}
-	for i, id := range ids {
-		if id != int64(i) {
-			t.Fatalf("id %d at position %d: a message is duplicated or lost", id, i)
-		}
-	}
-	seen := map[string]bool{}
-	runs := map[string]bool{}
+			return tbl
+		}}.run(t)
 	for _, sn := range tbl.Metadata().Snapshots() {
 		p := sn.Summary.Properties
-		key := p[iceberg.SummaryJobID] + "/" + p[iceberg.SummaryCheckpointID]
-		if seen[key] {
-			t.Fatalf("checkpoint %s committed twice", key)
-		}
-		seen[key] = true
-		runs[p[iceberg.SummaryJobID]] = true
 		if _, err := strconv.Atoi(p[iceberg.SummaryCheckpointID]); err != nil || p[iceberg.SummaryJob] != "insert-lake.chat.messages" {
 			t.Fatalf("summary %v", p)
 		}
 	}
-	if len(runs) != 2 {
-		t.Errorf("commits of %d runs, want 2 (before and after the kill)", len(runs))
-	}
-	t.Logf("killed with %d rows committed; %d rows after the restart, %d snapshots (one per checkpoint with data), 0 duplicates, 0 lost",
-		killedAt, c, len(seen))
 }

@@ -7,9 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -67,20 +65,8 @@ func TestKillAndRestart(t *testing.T) {
 			}()
 			dataDir := t.TempDir()
 			start := func() *exec.Cmd {
-				cmd := exec.Command(os.Args[0], "-test.run=^TestHelperPipelineProcess$", "-test.v")
-				cmd.Env = append(os.Environ(), "CHATSQL_HELPER_PIPELINE=1", "H_BROKERS="+env.brokers, "H_IN="+env.in,
+				cmd, _ := startHelper(t, "TestHelperPipelineProcess", "CHATSQL_HELPER_PIPELINE=1", "H_BROKERS="+env.brokers, "H_IN="+env.in,
 					"H_OUT="+env.out, "H_DLQ="+env.dlq, "H_GROUP="+env.group, "H_LLM="+llm.URL(), "H_DATA="+dataDir)
-				var out strings.Builder
-				cmd.Stdout, cmd.Stderr = &out, &out
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() {
-					cmd.Process.Kill()
-					if t.Failed() || os.Getenv("CHATSQL_DEBUG_HELPER") != "" {
-						t.Logf("helper output:\n%s", out.String())
-					}
-				})
 				return cmd
 			}
 
@@ -126,10 +112,7 @@ func TestKillAndRestart(t *testing.T) {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
-			if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			first.Wait()
+			killHelper(t, first)
 			killedAt := count()
 
 			start()
