@@ -17,9 +17,10 @@ import (
 	"github.com/chatsql/chatsql/runtime/types"
 )
 
-// Table care: compaction of small files, expiry of old snapshots and
-// schema evolution, through iceberg-go. The SQL surface is Iceberg's own
-// procedures (CALL lake.system.rewrite_data_files('chat.messages'),
+// Table care: compaction of small files, merging of manifests, expiry of
+// old snapshots and schema evolution, through iceberg-go. The SQL surface
+// is Iceberg's own procedures (CALL lake.system.rewrite_data_files('chat.messages'),
+// CALL lake.system.rewrite_manifests('chat.messages'),
 // CALL lake.system.expire_snapshots('chat.messages', TIMESTAMP '...'))
 // and ALTER TABLE ... ADD COLUMN; see Procedures and AddColumn.
 
@@ -354,6 +355,81 @@ func AddColumn(ctx context.Context, tbl *table.Table, name string, t types.Type)
 	})
 }
 
+// RewriteManifestsResult says what a manifest rewrite did.
+type RewriteManifestsResult struct {
+	RewrittenManifests int   // data manifests replaced
+	AddedManifests     int   // manifests written in their place
+	Snapshot           int64 // the 'replace' snapshot committed (0: nothing to do)
+}
+
+// RewriteManifests merges the data manifests of the table's current
+// snapshot (of partition spec specID only, when not nil) into manifests of
+// the table's commit.manifest.target-size-bytes (8 MiB by default), in one
+// 'replace' snapshot that changes no data file: the files of older commits
+// become EXISTING entries of the new manifests, with their snapshot and
+// sequence numbers, so readers of the history (an incremental read, a
+// changelog, time travel) see nothing change. Only metadata is written.
+// A table written with fast appends has a manifest per commit, each of
+// which every scan plan reads; the rewrite brings them down to a few.
+// Nothing is committed when the manifests are already merged. When another
+// writer commits first, the rewrite is worked out again on the table's new
+// state.
+func RewriteManifests(ctx context.Context, tbl *table.Table, specID *int) (RewriteManifestsResult, error) {
+	var res RewriteManifestsResult
+	var opts []table.RewriteManifestsOpt
+	if specID != nil {
+		opts = append(opts, table.WithRewriteSpecID(*specID))
+	}
+	err := retryOnCurrent(ctx, tbl, func() error {
+		res = RewriteManifestsResult{}
+		tx := tbl.NewTransaction()
+		r, err := tx.RewriteManifests(ctx, opts...)
+		if err != nil {
+			return permanent{err}
+		}
+		if r.IsNoOp() {
+			return nil
+		}
+		nt, err := tx.Commit(ctx)
+		if err != nil {
+			return err
+		}
+		*tbl = *nt
+		// r is the attempt that committed (iceberg-go's own retries included)
+		res = RewriteManifestsResult{RewrittenManifests: len(r.RewrittenManifests), AddedManifests: len(r.AddedManifests),
+			Snapshot: tbl.CurrentSnapshot().SnapshotID}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("rewriting manifests: %w", err)
+	}
+	return res, nil
+}
+
+// DataManifestCount is the number of data manifests of the table's
+// current snapshot (0 without one): what a scan plan reads.
+func DataManifestCount(ctx context.Context, tbl *table.Table) (int, error) {
+	sn := tbl.CurrentSnapshot()
+	if sn == nil {
+		return 0, nil
+	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ms, err := sn.Manifests(fs)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range ms {
+		if m.ManifestContent() == iceberggo.ManifestContentData {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // Procedure is an Iceberg stored procedure chatsql implements, called as
 // CALL <catalog>.system.<name>(args).
 type Procedure struct {
@@ -367,6 +443,9 @@ var Procedures = []Procedure{
 	{Name: "rewrite_data_files", Params: []string{"table", "options"},
 		Doc: "Compacts small data files (per partition, into files of the target size) in one 'replace' snapshot. " +
 			"options: map('target-file-size-bytes', '134217728', 'min-input-files', '5')."},
+	{Name: "rewrite_manifests", Params: []string{"table", "use_caching", "spec_id"},
+		Doc: "Merges the table's data manifests into manifests of commit.manifest.target-size-bytes (8 MiB) in one 'replace' snapshot " +
+			"(metadata only). spec_id: only the manifests of that partition spec; use_caching: accepted as in Spark, no effect."},
 	{Name: "expire_snapshots", Params: []string{"table", "older_than", "retain_last"},
 		Doc: "Removes snapshots older than older_than (default: 5 days ago), keeping the last retain_last (default 1), " +
 			"and deletes the files only they used."},
@@ -386,8 +465,46 @@ type CallResult struct {
 	Row     []string
 }
 
+// ArgError is a wrong argument of a procedure call: Param names it, so
+// that a caller can point at it.
+type ArgError struct {
+	Param string
+	Err   error
+}
+
+func (e *ArgError) Error() string { return e.Err.Error() }
+func (e *ArgError) Unwrap() error { return e.Err }
+
+func argErrorf(param, format string, args ...any) error {
+	return &ArgError{Param: param, Err: fmt.Errorf(format, args...)}
+}
+
+// procedureRun runs a checked procedure call on its table.
+type procedureRun func(ctx context.Context, tbl *table.Table) (CallResult, error)
+
+// CheckCall checks procedure name and its arguments without running it
+// (wrong arguments are *ArgError).
+func CheckCall(catalogName, name string, args CallArgs) error {
+	_, _, err := prepareCall(catalogName, name, args)
+	return err
+}
+
 // Call runs procedure name over catalog's tables with args.
 func (c *Catalogs) Call(ctx context.Context, catalogName, name string, args CallArgs) (CallResult, error) {
+	ident, run, err := prepareCall(catalogName, name, args)
+	if err != nil {
+		return CallResult{}, err
+	}
+	tbl, err := c.procTable(ctx, catalogName, ident)
+	if err != nil {
+		return CallResult{}, err
+	}
+	return run(ctx, tbl)
+}
+
+// prepareCall checks procedure name's arguments and returns its table
+// argument and how to run it.
+func prepareCall(catalogName, name string, args CallArgs) (string, procedureRun, error) {
 	name = strings.ToLower(name)
 	var proc *Procedure
 	var names []string
@@ -398,47 +515,71 @@ func (c *Catalogs) Call(ctx context.Context, catalogName, name string, args Call
 		}
 	}
 	if proc == nil {
-		return CallResult{}, fmt.Errorf("unknown procedure system.%s (procedures: %s)", name, strings.Join(names, ", "))
+		return "", nil, fmt.Errorf("unknown procedure system.%s (procedures: %s)", name, strings.Join(names, ", "))
 	}
-	for k := range args.Values {
-		if !contains(proc.Params, k) {
-			return CallResult{}, fmt.Errorf("procedure %s has no parameter '%s' (parameters: %s)", name, k, strings.Join(proc.Params, ", "))
+	for _, m := range []map[string]string{args.Values, mapKeys(args.Maps)} {
+		for k := range m {
+			if !contains(proc.Params, k) {
+				return "", nil, argErrorf(k, "procedure %s has no parameter '%s' (parameters: %s)", name, k, strings.Join(proc.Params, ", "))
+			}
 		}
 	}
 	for k := range args.Maps {
-		if !contains(proc.Params, k) {
-			return CallResult{}, fmt.Errorf("procedure %s has no parameter '%s' (parameters: %s)", name, k, strings.Join(proc.Params, ", "))
+		if k != "options" {
+			return "", nil, argErrorf(k, "%s: %s is not a map", name, k)
 		}
 	}
 	ident, ok := args.Values["table"]
 	if !ok || strings.TrimSpace(ident) == "" {
-		return CallResult{}, fmt.Errorf("procedure %s: the table is missing: CALL %s.system.%s('namespace.table')", name, catalogName, name)
+		return "", nil, argErrorf("table", "procedure %s: the table is missing: CALL %s.system.%s('namespace.table')", name, catalogName, name)
 	}
-	tbl, err := c.procTable(ctx, catalogName, ident)
-	if err != nil {
-		return CallResult{}, err
+	if len(strings.Split(strings.TrimSpace(ident), ".")) < 2 {
+		return "", nil, argErrorf("table", "table '%s': want 'namespace.table'", ident)
 	}
+	var run procedureRun
+	var err error
 	switch name {
 	case "rewrite_data_files":
-		var opts CompactOptions
-		kv := args.Maps["options"]
-		if _, ok := args.Values["options"]; ok {
-			return CallResult{}, errors.New("rewrite_data_files: options is a map: options => map('min-input-files', '2')")
+		run, err = prepareRewriteDataFiles(args)
+	case "rewrite_manifests":
+		run, err = prepareRewriteManifests(args)
+	case "expire_snapshots":
+		run, err = prepareExpireSnapshots(args)
+	default:
+		err = fmt.Errorf("procedure %s is not implemented", name)
+	}
+	return ident, run, err
+}
+
+func mapKeys(m map[string][]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k := range m {
+		out[k] = ""
+	}
+	return out
+}
+
+func prepareRewriteDataFiles(args CallArgs) (procedureRun, error) {
+	var opts CompactOptions
+	if _, ok := args.Values["options"]; ok {
+		return nil, argErrorf("options", "rewrite_data_files: options is a map: options => map('min-input-files', '2')")
+	}
+	kv := args.Maps["options"]
+	for i := 0; i+1 < len(kv); i += 2 {
+		n, err := strconv.ParseInt(strings.TrimSpace(kv[i+1]), 10, 64)
+		if err != nil || n <= 0 {
+			return nil, argErrorf("options", "rewrite_data_files: option '%s' = '%s' is not a positive integer", kv[i], kv[i+1])
 		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			n, err := strconv.ParseInt(strings.TrimSpace(kv[i+1]), 10, 64)
-			if err != nil || n <= 0 {
-				return CallResult{}, fmt.Errorf("rewrite_data_files: option '%s' = '%s' is not a positive integer", kv[i], kv[i+1])
-			}
-			switch strings.ToLower(kv[i]) {
-			case "target-file-size-bytes":
-				opts.TargetFileSize = n
-			case "min-input-files":
-				opts.MinInputFiles = int(n)
-			default:
-				return CallResult{}, fmt.Errorf("rewrite_data_files: unknown option '%s' (target-file-size-bytes, min-input-files)", kv[i])
-			}
+		switch strings.ToLower(kv[i]) {
+		case "target-file-size-bytes":
+			opts.TargetFileSize = n
+		case "min-input-files":
+			opts.MinInputFiles = int(n)
+		default:
+			return nil, argErrorf("options", "rewrite_data_files: unknown option '%s' (target-file-size-bytes, min-input-files)", kv[i])
 		}
+	}
+	return func(ctx context.Context, tbl *table.Table) (CallResult, error) {
 		r, err := RewriteDataFiles(ctx, tbl, opts)
 		if err != nil {
 			return CallResult{}, err
@@ -447,31 +588,62 @@ func (c *Catalogs) Call(ctx context.Context, catalogName, name string, args Call
 			Columns: []string{"rewritten_data_files_count", "added_data_files_count", "rewritten_bytes_count", "data_files_before", "data_files_after"},
 			Row:     []string{strconv.Itoa(r.RewrittenFiles), strconv.Itoa(r.AddedFiles), strconv.FormatInt(r.RewrittenBytes, 10), strconv.Itoa(r.FilesBefore), strconv.Itoa(r.FilesAfter)},
 		}, nil
-	case "expire_snapshots":
-		var older time.Time
-		if v := args.Values["older_than"]; v != "" {
-			ms, err := timeOpt(v)
-			if err != nil {
-				return CallResult{}, fmt.Errorf("expire_snapshots: older_than: %v", err)
-			}
-			older = time.UnixMilli(*ms)
+	}, nil
+}
+
+func prepareRewriteManifests(args CallArgs) (procedureRun, error) {
+	if v, ok := args.Values["use_caching"]; ok {
+		if _, err := strconv.ParseBool(strings.TrimSpace(v)); err != nil {
+			return nil, argErrorf("use_caching", "rewrite_manifests: use_caching = '%s' is not true or false", v)
 		}
-		retain := 0
-		if v := args.Values["retain_last"]; v != "" {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil || n < 1 {
-				return CallResult{}, fmt.Errorf("expire_snapshots: retain_last = '%s' is not a positive integer", v)
-			}
-			retain = n
+	}
+	var specID *int
+	if v, ok := args.Values["spec_id"]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			return nil, argErrorf("spec_id", "rewrite_manifests: spec_id = '%s' is not a partition spec id (0, 1, ...)", v)
 		}
+		specID = &n
+	}
+	return func(ctx context.Context, tbl *table.Table) (CallResult, error) {
+		if specID != nil && tbl.Metadata().PartitionSpecByID(*specID) == nil {
+			return CallResult{}, argErrorf("spec_id", "rewrite_manifests: the table has no partition spec %d (its current one is %d)",
+				*specID, tbl.Metadata().DefaultPartitionSpec())
+		}
+		r, err := RewriteManifests(ctx, tbl, specID)
+		if err != nil {
+			return CallResult{}, err
+		}
+		return CallResult{Columns: []string{"rewritten_manifests_count", "added_manifests_count"},
+			Row: []string{strconv.Itoa(r.RewrittenManifests), strconv.Itoa(r.AddedManifests)}}, nil
+	}, nil
+}
+
+func prepareExpireSnapshots(args CallArgs) (procedureRun, error) {
+	var older time.Time
+	if v := args.Values["older_than"]; v != "" {
+		ms, err := timeOpt(v)
+		if err != nil {
+			return nil, argErrorf("older_than", "expire_snapshots: older_than: %v", err)
+		}
+		older = time.UnixMilli(*ms)
+	}
+	retain := 0
+	if v := args.Values["retain_last"]; v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return nil, argErrorf("retain_last", "expire_snapshots: retain_last = '%s' is not a positive integer", v)
+		}
+		retain = n
+	}
+	return func(ctx context.Context, tbl *table.Table) (CallResult, error) {
 		r, err := ExpireSnapshots(ctx, tbl, older, retain)
 		if err != nil {
 			return CallResult{}, err
 		}
 		return CallResult{Columns: []string{"expired_snapshots_count", "retained_snapshots_count"},
 			Row: []string{strconv.Itoa(r.Expired), strconv.Itoa(r.Retained)}}, nil
-	}
-	return CallResult{}, fmt.Errorf("procedure %s is not implemented", name)
+	}, nil
 }
 
 // procTable loads a procedure's table argument: 'namespace.table' in the

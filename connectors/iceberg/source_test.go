@@ -684,10 +684,20 @@ func newChangelogSource(t *testing.T, dir string, opts map[string]string) *Sourc
 // snapshot's rows, deleted rows end at the delete's commit, a key whose
 // newer row is deleted gets its older row back, and compaction changes
 // nothing. Read bounded (the history written before), streaming (written
-// while it runs) and restored from a checkpoint taken mid-change.
+// while it runs) and restored from a checkpoint taken mid-change. Also
+// with the manifests merged by every other append (files of earlier
+// snapshots as EXISTING entries of the appends' manifests).
 func TestSourceChangelogRemovedRows(t *testing.T) {
+	for _, minMerge := range []string{"100", "2"} {
+		t.Run(OptManifestMinMerge+"="+minMerge, func(t *testing.T) {
+			testChangelogRemovedRows(t, map[string]string{OptManifestMinMerge: minMerge})
+		})
+	}
+}
+
+func testChangelogRemovedRows(t *testing.T, tableOpts map[string]string) {
 	dir := t.TempDir()
-	w := newLakeWriter(t, dir)
+	w := newWriterWith(t, dir, tableOpts)
 	snaps := []table.Snapshot{w.commit(0, 10), w.commit(10, 15)}
 
 	// streaming, from before the deletes
@@ -696,6 +706,9 @@ func TestSourceChangelogRemovedRows(t *testing.T) {
 	liveRows := pollUntil(t, live, nil, 15)
 
 	snaps = changeHistory(t, dir, w, snaps)
+	if merging := mergingAppends(t, lakeTable(t, dir)); (tableOpts[OptManifestMinMerge] == "2") != (merging > 0) {
+		t.Fatalf("%d appends merged manifests (%v)", merging, tableOpts)
+	}
 	ops := make([]string, len(snaps))
 	for i, sn := range snaps {
 		ops[i] = string(sn.Summary.Operation)

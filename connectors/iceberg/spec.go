@@ -1,6 +1,10 @@
 package iceberg
 
 import (
+	"strconv"
+
+	"github.com/apache/iceberg-go/table"
+
 	"github.com/chatsql/chatsql/connectors"
 )
 
@@ -12,6 +16,11 @@ const (
 	OptPartitioning   = "partitioning"
 	OptTargetFileSize = "write.target-file-size-bytes"
 	OptFormat         = "write.format.default"
+	// the manifest merge of a table the sink creates (Iceberg's table
+	// properties of the same names)
+	OptManifestMerge      = table.ManifestMergeEnabledKey    // commit.manifest-merge.enabled
+	OptManifestMinMerge   = table.ManifestMinMergeCountKey   // commit.manifest.min-count-to-merge
+	OptManifestTargetSize = table.ManifestTargetSizeBytesKey // commit.manifest.target-size-bytes
 )
 
 // DefaultTargetFileSize is Iceberg's default write.target-file-size-bytes.
@@ -50,6 +59,16 @@ var Spec = connectors.Spec{
 			Description: "Target size of a data file in bytes (Iceberg's default, 128 MiB); a checkpoint always closes its files."},
 		{Name: OptFormat, Type: connectors.OptEnum, Default: "parquet", Enum: []string{"parquet"},
 			Description: "Data file format; only parquet."},
+		{Name: OptManifestMerge, Type: connectors.OptBool, Default: "true",
+			Description: "Table property of a table the sink creates: each commit merges the table's small manifests (Iceberg's merge append, " +
+				"Java's default) once there are 'commit.manifest.min-count-to-merge' of them, so that a sink committing every checkpoint " +
+				"does not leave one more manifest per commit for every scan to read; false: fast append (a manifest per commit until " +
+				"CALL ....system.rewrite_manifests)."},
+		{Name: OptManifestMinMerge, Type: connectors.OptInt, Default: strconv.Itoa(table.ManifestMinMergeCountDefault),
+			Description: "Table property of a table the sink creates: how many manifests a commit's merge waits for (Iceberg's default)."},
+		{Name: OptManifestTargetSize, Type: connectors.OptInt, Default: strconv.Itoa(table.ManifestTargetSizeBytesDefault),
+			Description: "Table property of a table the sink creates: the size of a merged manifest in bytes (Iceberg's default, 8 MiB); " +
+				"CALL ....system.rewrite_manifests writes manifests of this size too."},
 	},
 }
 

@@ -8,8 +8,8 @@ import (
 
 // CallStmt is CALL catalog.system.procedure(arg, ...): an Iceberg stored
 // procedure (rewrite_data_files, expire_snapshots). Arguments are
-// positional or named (name => value); a value is a string, a number, a
-// TIMESTAMP '...' literal or map('k', 'v', ...).
+// positional or named (name => value); a value is a string, a number,
+// TRUE or FALSE, a TIMESTAMP '...' literal or map('k', 'v', ...).
 type CallStmt struct {
 	Node
 	Procedure Ident
@@ -59,6 +59,9 @@ func (p *stmtParser) callArg() CallArg {
 	case t.kind == tokString || t.kind == tokNumber:
 		p.next()
 		a.Value = t.val
+	case t.is("TRUE") || t.is("FALSE"):
+		p.next()
+		a.Value = strings.ToLower(t.val)
 	case t.is("TIMESTAMP") || t.is("DATE"):
 		p.next()
 		a.Value = p.stringLit("a string after " + strings.ToUpper(t.val) + ", e.g. TIMESTAMP '2024-01-01 00:00:00'")
@@ -85,7 +88,7 @@ func (p *stmtParser) callArg() CallArg {
 			p.fail(a.Pos, diag.Semantic, "map(...) takes keys and values in pairs")
 		}
 	default:
-		p.unexpected(t, "a procedure argument: a string, a number, TIMESTAMP '...' or map('key', 'value', ...)")
+		p.unexpected(t, "a procedure argument: a string, a number, TRUE, FALSE, TIMESTAMP '...' or map('key', 'value', ...)")
 	}
 	return a
 }

@@ -42,7 +42,9 @@ func (v lakeView) TableKey(cat string, tbl []string) ([]string, error) {
 var _ planner.LakeKeys = lakeView{}
 
 // callProcedure is CALL [catalog.]system.procedure(args): Iceberg's
-// table-care procedures (rewrite_data_files, expire_snapshots).
+// table-care procedures (rewrite_data_files, rewrite_manifests,
+// expire_snapshots). Wrong arguments are errors at the argument, when the
+// statement is planned.
 func (s *Session) callProcedure(st *state, src *diag.Source, x *parser.CallStmt) (action, error) {
 	parts := x.Procedure.Parts
 	cat := iceberg.DefaultCatalog
@@ -73,6 +75,7 @@ func (s *Session) callProcedure(st *state, src *diag.Source, x *parser.CallStmt)
 		return nil, e.WithHint("procedures: %s", strings.Join(names, ", "))
 	}
 	args := iceberg.CallArgs{Values: map[string]string{}, Maps: map[string][]string{}}
+	argPos := map[string]int{} // where each parameter's argument is written
 	for i, a := range x.Args {
 		key := a.Name
 		if key == "" {
@@ -81,16 +84,33 @@ func (s *Session) callProcedure(st *state, src *diag.Source, x *parser.CallStmt)
 			}
 			key = proc.Params[i]
 		}
+		if _, twice := argPos[key]; twice {
+			return nil, diag.Errorf(src, a.Pos, diag.Semantic, "%s: the argument %s is given twice", name, key)
+		}
+		argPos[key] = a.Pos
 		if a.IsMap {
 			args.Maps[key] = a.Map
 		} else {
 			args.Values[key] = a.Value
 		}
 	}
+	// a wrong argument is an error where it is written, before anything runs
+	callErr := func(err error) error {
+		pos := x.Start
+		if ae := (*iceberg.ArgError)(nil); errors.As(err, &ae) {
+			if p, ok := argPos[ae.Param]; ok {
+				pos = p
+			}
+		}
+		return diag.Errorf(src, pos, diag.Semantic, "CALL %s: %v", x.Procedure.String(), err)
+	}
+	if err := iceberg.CheckCall(cat, name, args); err != nil {
+		return nil, callErr(err)
+	}
 	return func(ctx context.Context) (Result, error) {
 		r, err := s.lake.Call(ctx, cat, name, args)
 		if err != nil {
-			return Result{}, diag.Errorf(src, x.Start, diag.Semantic, "CALL %s: %v", x.Procedure.String(), err)
+			return Result{}, callErr(err)
 		}
 		return Result{Kind: ResultTable, Columns: r.Columns, Rows: [][]string{r.Row}}, nil
 	}, nil
