@@ -7,9 +7,9 @@ import (
 )
 
 // CallStmt is CALL catalog.system.procedure(arg, ...): an Iceberg stored
-// procedure (rewrite_data_files, expire_snapshots). Arguments are
-// positional or named (name => value); a value is a string, a number,
-// TRUE or FALSE, a TIMESTAMP '...' literal or map('k', 'v', ...).
+// procedure (rewrite_data_files, rewrite_manifests, expire_snapshots).
+// Arguments are positional or named (name => value); a value is a string,
+// a number, TRUE or FALSE, a TIMESTAMP '...' literal or map('k', 'v', ...).
 type CallStmt struct {
 	Node
 	Procedure Ident
