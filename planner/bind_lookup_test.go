@@ -23,16 +23,7 @@ func lookupPlanner(t *testing.T) *Planner {
 		"nopk": "CREATE TABLE nopk (k VARCHAR, v VARCHAR) WITH ('connector' = 'file', 'path' = '/dev/null')",
 		"nw":   "CREATE SOURCE nw (a BIGINT, s VARCHAR, ts TIMESTAMP_LTZ(3)) WITH ('connector' = 'file', 'path' = '/dev/null')",
 	} {
-		src := diag.NewSource("ddl.sql", ddl)
-		st, err := parser.ParseStatement(src)
-		if err != nil {
-			t.Fatal(diag.FormatError(err))
-		}
-		rel, err := p.BindRelation(st.(*parser.CreateRelationStmt), src)
-		if err != nil {
-			t.Fatal(diag.FormatError(err))
-		}
-		p.Catalog.Put(name, rel)
+		addRelation(t, p, name, ddl)
 	}
 	return p
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/chatsql/chatsql/planner/diag"
-	"github.com/chatsql/chatsql/planner/parser"
 )
 
 // TestMatchRecognizeErrors pins the binder's semantic errors of
@@ -14,17 +13,7 @@ import (
 func TestMatchRecognizeErrors(t *testing.T) {
 	p := testPlanner(t)
 	// nw has no WATERMARK: no event time to order by
-	ddl := "CREATE SOURCE nw (a BIGINT, ts TIMESTAMP_LTZ(3)) WITH ('connector' = 'file', 'path' = '/dev/null')"
-	src := diag.NewSource("ddl.sql", ddl)
-	st, err := parser.ParseStatement(src)
-	if err != nil {
-		t.Fatal(diag.FormatError(err))
-	}
-	rel, err := p.BindRelation(st.(*parser.CreateRelationStmt), src)
-	if err != nil {
-		t.Fatal(diag.FormatError(err))
-	}
-	p.Catalog.Put("nw", rel)
+	addRelation(t, p, "nw", "CREATE SOURCE nw (a BIGINT, ts TIMESTAMP_LTZ(3)) WITH ('connector' = 'file', 'path' = '/dev/null')")
 
 	cases := []struct {
 		name string

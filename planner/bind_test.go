@@ -16,8 +16,15 @@ import (
 func testPlanner(t *testing.T) *Planner {
 	t.Helper()
 	p := New(NewCatalog(), map[string]string{})
-	ddl := "CREATE SOURCE t (a BIGINT, s VARCHAR, d DOUBLE, ts TIMESTAMP_LTZ(3), j JSON, b BOOLEAN, " +
-		"WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH ('connector' = 'file', 'path' = '/dev/null')"
+	addRelation(t, p, "t", "CREATE SOURCE t (a BIGINT, s VARCHAR, d DOUBLE, ts TIMESTAMP_LTZ(3), j JSON, b BOOLEAN, "+
+		"WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH ('connector' = 'file', 'path' = '/dev/null')")
+	return p
+}
+
+// addRelation binds the CREATE SOURCE or CREATE TABLE ddl and puts it in
+// p's catalog under name.
+func addRelation(t *testing.T, p *Planner, name, ddl string) *Relation {
+	t.Helper()
 	src := diag.NewSource("ddl.sql", ddl)
 	st, err := parser.ParseStatement(src)
 	if err != nil {
@@ -27,8 +34,8 @@ func testPlanner(t *testing.T) *Planner {
 	if err != nil {
 		t.Fatal(diag.FormatError(err))
 	}
-	p.Catalog.Put("t", rel)
-	return p
+	p.Catalog.Put(name, rel)
+	return rel
 }
 
 var testRow = types.Row{types.NewBigInt(7), types.NewString("Hello"), types.NewDouble(2.5),

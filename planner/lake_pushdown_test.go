@@ -7,7 +7,6 @@ import (
 
 	"github.com/chatsql/chatsql/connectors/iceberg"
 	"github.com/chatsql/chatsql/planner/diag"
-	"github.com/chatsql/chatsql/planner/parser"
 )
 
 // pushdownPlanner has one Iceberg table m (declared, not read: nothing here
@@ -15,19 +14,9 @@ import (
 func pushdownPlanner(t *testing.T) (*Planner, *Relation) {
 	t.Helper()
 	p := New(NewCatalog(), map[string]string{})
-	ddl := "CREATE TABLE m (id BIGINT, n INT, username VARCHAR, ok BOOLEAN, price DECIMAL(10, 2), score DOUBLE, " +
-		"event_time TIMESTAMP_LTZ(3), wall TIMESTAMP(3), d DATE, payload JSON, twice AS id * 2) " +
-		"WITH ('connector' = 'iceberg', 'table' = 'chat.m')"
-	src := diag.NewSource("ddl.sql", ddl)
-	st, err := parser.ParseStatement(src)
-	if err != nil {
-		t.Fatal(diag.FormatError(err))
-	}
-	rel, err := p.BindRelation(st.(*parser.CreateRelationStmt), src)
-	if err != nil {
-		t.Fatal(diag.FormatError(err))
-	}
-	p.Catalog.Put("m", rel)
+	rel := addRelation(t, p, "m", "CREATE TABLE m (id BIGINT, n INT, username VARCHAR, ok BOOLEAN, price DECIMAL(10, 2), score DOUBLE, "+
+		"event_time TIMESTAMP_LTZ(3), wall TIMESTAMP(3), d DATE, payload JSON, twice AS id * 2) "+
+		"WITH ('connector' = 'iceberg', 'table' = 'chat.m')")
 	return p, rel
 }
 

@@ -63,20 +63,10 @@ func TestQuerySetCatalog(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	other := filepath.Join(dir, "other")
-	cats, err := adhoctest.NewCatalogs(ctx, other)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, _ := cats.Get(ctx, "lake")
-	tbl, err := adhoctest.CreateTable(ctx, cat, "chat", "messages", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	t0 := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
-	if _, err = adhoctest.Append(ctx, tbl, []adhoctest.Message{{ID: 1, Username: "alice", Language: "es", Text: "hi", TS: t0}}); err != nil {
+	if _, err := adhoctest.MessagesTable(ctx, other, []adhoctest.Message{{ID: 1, Username: "alice", Language: "es", Text: "hi", TS: t0}}); err != nil {
 		t.Fatal(err)
 	}
-	cats.Close()
 
 	q := "SELECT username FROM chat.messages"
 	code, stdout, stderr := runCLI(t, dir, "query", "--data-dir", filepath.Join(dir, "data"), "--format", "csv",

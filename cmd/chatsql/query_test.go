@@ -18,27 +18,15 @@ func TestQueryCommand(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	cats, err := adhoctest.NewCatalogs(ctx, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, _ := cats.Get(ctx, "lake")
-	tbl, err := adhoctest.CreateTable(ctx, cat, "chat", "messages", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	t0 := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
 	m := func(id int64, user, lang string) adhoctest.Message {
 		return adhoctest.Message{ID: id, Username: user, Language: lang, Text: "hi", TS: t0.Add(time.Duration(id) * time.Minute)}
 	}
-	if tbl, err = adhoctest.Append(ctx, tbl, []adhoctest.Message{m(1, "alice", "es"), m(2, "bob", "en")}); err != nil {
+	snaps, err := adhoctest.MessagesTable(ctx, data, []adhoctest.Message{m(1, "alice", "es"), m(2, "bob", "en")}, []adhoctest.Message{m(3, "carol", "es")})
+	if err != nil {
 		t.Fatal(err)
 	}
-	first := tbl.CurrentSnapshot().SnapshotID
-	if tbl, err = adhoctest.Append(ctx, tbl, []adhoctest.Message{m(3, "carol", "es")}); err != nil {
-		t.Fatal(err)
-	}
-	cats.Close()
+	first := snaps[0]
 
 	q := "SELECT language, count(*) AS n FROM lake.chat.messages GROUP BY language ORDER BY language"
 	tests := []struct {

@@ -10,6 +10,36 @@ import (
 
 func asDiag(err error, d **diag.Error) bool { return errors.As(err, d) }
 
+// stmtMistake is a statement that ParseStatement rejects with an error of
+// kind at line:col with the message msg and a hint containing hint ("":
+// any hint).
+type stmtMistake struct {
+	name, sql string
+	kind      diag.Kind
+	line, col int
+	msg       string
+	hint      string
+}
+
+// checkStmtMistakes checks each mistake's error, one subtest each.
+func checkStmtMistakes(t *testing.T, mistakes []stmtMistake) {
+	for _, c := range mistakes {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseStatement(diag.NewSource("q.sql", c.sql))
+			var d *diag.Error
+			if err == nil || !asDiag(err, &d) {
+				t.Fatalf("expected a diag error, got %v", err)
+			}
+			if d.Kind != c.kind || d.Pos.Line != c.line || d.Pos.Col != c.col || d.Msg != c.msg {
+				t.Errorf("got %s %d:%d %q, want %s %d:%d %q\n%s", d.Kind, d.Pos.Line, d.Pos.Col, d.Msg, c.kind, c.line, c.col, c.msg, d.Format())
+			}
+			if c.hint != "" && !strings.Contains(d.Hint, c.hint) {
+				t.Errorf("hint %q does not contain %q", d.Hint, c.hint)
+			}
+		})
+	}
+}
+
 const withOK = " WITH ('connector' = 'datagen')"
 
 // typicalMistakes are the errors users make most often: each must point at

@@ -19,6 +19,16 @@ type textEdit struct {
 	repl       string
 }
 
+// editAt reports whether one of edits replaces the text at offset off.
+func editAt(edits []textEdit, off int) bool {
+	for _, e := range edits {
+		if e.start <= off && off < e.end {
+			return true
+		}
+	}
+	return false
+}
+
 // liftCtx is what a lifter sees: the tokens of the range being lifted and
 // their parenthesis structure.
 type liftCtx struct {

@@ -52,14 +52,6 @@ func cutTableNames(src *diag.Source, start, end int, skip []textEdit) (cut tnCut
 	}
 	toks := p.toks
 	defer catchBailout(&cut, &err)
-	skipped := func(off int) bool {
-		for _, e := range skip {
-			if e.start <= off && off < e.end {
-				return true
-			}
-		}
-		return false
-	}
 	isName := func(t token) bool { return t.kind == tokIdent || t.kind == tokQuotedIdent }
 	// a reserved word is a part only right after its '.' (lake.chat.order):
 	// lake.chat. WHERE is a name missing its last part
@@ -100,7 +92,7 @@ func cutTableNames(src *diag.Source, start, end int, skip []textEdit) (cut tnCut
 			continue
 		}
 		lv.expect = false
-		if !isName(t) || skipped(t.start) {
+		if !isName(t) || editAt(skip, t.start) {
 			continue
 		}
 		last := k

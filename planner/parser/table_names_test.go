@@ -182,13 +182,7 @@ func (v tableNameVisitor) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // tableNameMistakes are positioned errors around three-part names; they
 // seed FuzzParseScript too.
-var tableNameMistakes = []struct {
-	name, sql string
-	kind      diag.Kind
-	line, col int
-	msg       string
-	hint      string
-}{
+var tableNameMistakes = []stmtMistake{
 	{"reserved placeholder name", "SELECT chatsql_tn_1 FROM lake.db.t", diag.Semantic, 1, 8,
 		"the name 'chatsql_tn_1' is reserved", "rename it"},
 	{"misspelled clause after a cut name", "SELECT a\nFROM lake.chat.t3\nWHER a = 1", diag.Syntax, 3, 1,
@@ -201,20 +195,4 @@ var tableNameMistakes = []struct {
 		"syntax error at '.': a name has too many parts", "AS t"},
 }
 
-func TestTableNameErrors(t *testing.T) {
-	for _, c := range tableNameMistakes {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseStatement(diag.NewSource("q.sql", c.sql))
-			var d *diag.Error
-			if err == nil || !asDiag(err, &d) {
-				t.Fatalf("expected a diag error, got %v", err)
-			}
-			if d.Kind != c.kind || d.Pos.Line != c.line || d.Pos.Col != c.col || d.Msg != c.msg {
-				t.Errorf("got %s %d:%d %q, want %s %d:%d %q\n%s", d.Kind, d.Pos.Line, d.Pos.Col, d.Msg, c.kind, c.line, c.col, c.msg, d.Format())
-			}
-			if c.hint != "" && !strings.Contains(d.Hint, c.hint) {
-				t.Errorf("hint %q does not contain %q", d.Hint, c.hint)
-			}
-		})
-	}
-}
+func TestTableNameErrors(t *testing.T) { checkStmtMistakes(t, tableNameMistakes) }

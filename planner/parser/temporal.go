@@ -69,17 +69,9 @@ func cutTemporal(src *diag.Source, start, end int, skip []textEdit) (cut ttCut, 
 	}
 	toks := p.toks
 	defer catchBailout(&cut, &err)
-	skipped := func(off int) bool {
-		for _, e := range skip {
-			if e.start <= off && off < e.end {
-				return true
-			}
-		}
-		return false
-	}
 	for k := 0; k+1 < len(toks); k++ {
 		t := toks[k]
-		if !t.is("FOR") || !(toks[k+1].is("SYSTEM_TIME") || toks[k+1].is("VERSION")) || skipped(t.start) {
+		if !t.is("FOR") || !(toks[k+1].is("SYSTEM_TIME") || toks[k+1].is("VERSION")) || editAt(skip, t.start) {
 			continue
 		}
 		if toks[k+1].is("VERSION") {

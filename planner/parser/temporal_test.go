@@ -66,13 +66,7 @@ func TestTemporalCut(t *testing.T) {
 
 // temporalMistakes are positioned errors of FOR SYSTEM_TIME AS OF; they
 // seed FuzzParseScript too.
-var temporalMistakes = []struct {
-	name, sql string
-	kind      diag.Kind
-	line, col int
-	msg       string
-	hint      string
-}{
+var temporalMistakes = []stmtMistake{
 	{"FOR VERSION AS OF", "SELECT * FROM s\nJOIN t FOR VERSION AS OF 42 AS r ON s.k = r.k", diag.Unsupported, 2, 8,
 		"FOR VERSION AS OF is not supported yet", "Iceberg"},
 	{"time travel", "SELECT * FROM s JOIN t FOR SYSTEM_TIME AS OF TIMESTAMP '2024-01-01 00:00:00' AS r ON s.k = r.k", diag.Unsupported, 1, 46,
@@ -95,20 +89,4 @@ var temporalMistakes = []struct {
 		"syntax error: unexpected end of statement", ""},
 }
 
-func TestTemporalErrors(t *testing.T) {
-	for _, c := range temporalMistakes {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseStatement(diag.NewSource("q.sql", c.sql))
-			var d *diag.Error
-			if err == nil || !asDiag(err, &d) {
-				t.Fatalf("expected a diag error, got %v", err)
-			}
-			if d.Kind != c.kind || d.Pos.Line != c.line || d.Pos.Col != c.col || d.Msg != c.msg {
-				t.Errorf("got %s %d:%d %q, want %s %d:%d %q\n%s", d.Kind, d.Pos.Line, d.Pos.Col, d.Msg, c.kind, c.line, c.col, c.msg, d.Format())
-			}
-			if c.hint != "" && !strings.Contains(d.Hint, c.hint) {
-				t.Errorf("hint %q does not contain %q", d.Hint, c.hint)
-			}
-		})
-	}
-}
+func TestTemporalErrors(t *testing.T) { checkStmtMistakes(t, temporalMistakes) }

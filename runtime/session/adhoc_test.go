@@ -14,24 +14,14 @@ import (
 func TestExecRoutesIcebergSelectToDuckDB(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	cats, err := adhoctest.NewCatalogs(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, _ := cats.Get(ctx, "lake")
-	tbl, err := adhoctest.CreateTable(ctx, cat, "chat", "messages", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ts := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := adhoctest.Append(ctx, tbl, []adhoctest.Message{
+	if _, err := adhoctest.MessagesTable(ctx, dir, []adhoctest.Message{
 		{ID: 1, Username: "alice", Language: "es", Text: "hola", TS: ts},
 		{ID: 2, Username: "bob", Language: "en", Text: "hi", TS: ts},
 		{ID: 3, Username: "carol", Language: "es", Text: "qué tal", TS: ts},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	cats.Close()
 
 	s, err := New(Config{DataDir: dir, Logf: t.Logf})
 	if err != nil {

@@ -41,6 +41,29 @@ func writeLines(t *testing.T, path string, lines ...string) {
 	}
 }
 
+// rolesAsOf joins messages (JSON lines of id, username and ts in ms) to
+// lake.db.user_profiles FOR SYSTEM_TIME AS OF their event time in session
+// s (as source msgs and table user_profiles) and returns each message's
+// role: nil where no version of the user's profile was current.
+func rolesAsOf(t *testing.T, s *Session, dir string, messages ...string) map[int]any {
+	t.Helper()
+	msgs, out := filepath.Join(dir, "msgs.json"), filepath.Join(dir, "out.json")
+	writeLines(t, msgs, messages...)
+	runScript(t, s, "join.sql", fmt.Sprintf(`
+CREATE SOURCE msgs (id BIGINT, username VARCHAR, ts BIGINT, event_time AS TO_TIMESTAMP_LTZ(ts, 3),
+  WATERMARK FOR event_time AS event_time) WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json');
+CREATE TABLE user_profiles (username VARCHAR, role VARCHAR, PRIMARY KEY (username) NOT ENFORCED)
+  WITH ('connector' = 'iceberg', 'catalog' = 'lake', 'table' = 'db.user_profiles');
+CREATE SINK out WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json') AS
+SELECT m.id, m.username, p.role FROM msgs m
+LEFT JOIN user_profiles FOR SYSTEM_TIME AS OF m.event_time AS p ON m.username = p.username;`, msgs, out))
+	roles := map[int]any{}
+	for _, r := range readJSONLines(t, out) {
+		roles[int(r["id"].(float64))] = r["role"]
+	}
+	return roles
+}
+
 // TestLakeTemporalJoinPicksSnapshot: user_profiles is an Iceberg table
 // written in two commits (alice a member, then an admin); messages whose
 // event times fall before the first commit, between the commits and after
@@ -73,8 +96,7 @@ INSERT INTO lake.db.user_profiles SELECT username, role FROM p_%[2]s;`, path, st
 	if t2 <= t1 {
 		t.Fatalf("commit times %d %d", t1, t2)
 	}
-	msgs := filepath.Join(dir, "msgs.json")
-	writeLines(t, msgs,
+	got := rolesAsOf(t, s, dir,
 		fmt.Sprintf(`{"id":1,"username":"alice","ts":%d}`, t1-1000), // before the first commit: no version
 		fmt.Sprintf(`{"id":2,"username":"alice","ts":%d}`, t1),      // at the first commit
 		fmt.Sprintf(`{"id":3,"username":"alice","ts":%d}`, t2-1),    // just before the second
@@ -82,19 +104,6 @@ INSERT INTO lake.db.user_profiles SELECT username, role FROM p_%[2]s;`, path, st
 		fmt.Sprintf(`{"id":5,"username":"alice","ts":%d}`, t2),      // at the second
 		fmt.Sprintf(`{"id":6,"username":"alice","ts":%d}`, t2+5000), // after
 		fmt.Sprintf(`{"id":7,"username":"bob","ts":%d}`, t2+5000))
-	out := filepath.Join(dir, "out.json")
-	runScript(t, s, "join.sql", fmt.Sprintf(`
-CREATE SOURCE msgs (id BIGINT, username VARCHAR, ts BIGINT, event_time AS TO_TIMESTAMP_LTZ(ts, 3),
-  WATERMARK FOR event_time AS event_time) WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json');
-CREATE TABLE user_profiles (username VARCHAR, role VARCHAR, PRIMARY KEY (username) NOT ENFORCED)
-  WITH ('connector' = 'iceberg', 'catalog' = 'lake', 'table' = 'db.user_profiles');
-CREATE SINK out WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json') AS
-SELECT m.id, m.username, p.role FROM msgs m
-LEFT JOIN user_profiles FOR SYSTEM_TIME AS OF m.event_time AS p ON m.username = p.username;`, msgs, out))
-	got := map[int]any{}
-	for _, r := range readJSONLines(t, out) {
-		got[int(r["id"].(float64))] = r["role"]
-	}
 	want := map[int]any{1: nil, 2: "member", 3: "member", 4: "member", 5: "admin", 6: "admin", 7: "member"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("roles by message %v, want %v", got, want)
@@ -362,8 +371,7 @@ INSERT INTO lake.db.user_profiles SELECT username, role FROM %[2]s;`, path, name
 		t.Fatalf("snapshots %v", ops)
 	}
 	t1, tR1, tDel, tR2 := snaps[0].TimestampMs, snaps[2].TimestampMs, snaps[3].TimestampMs, snaps[5].TimestampMs
-	msgs := filepath.Join(dir, "msgs.json")
-	writeLines(t, msgs,
+	got := rolesAsOf(t, s, dir,
 		fmt.Sprintf(`{"id":1,"username":"alice","ts":%d}`, t1),   // before the first compaction
 		fmt.Sprintf(`{"id":2,"username":"alice","ts":%d}`, tR1),  // at it
 		fmt.Sprintf(`{"id":3,"username":"bob","ts":%d}`, tDel-1), // before the delete
@@ -373,19 +381,6 @@ INSERT INTO lake.db.user_profiles SELECT username, role FROM %[2]s;`, path, name
 		fmt.Sprintf(`{"id":7,"username":"alice","ts":%d}`, tR2),  // at the second compaction
 		fmt.Sprintf(`{"id":8,"username":"erin","ts":%d}`, tR2-1), // added before it
 		fmt.Sprintf(`{"id":9,"username":"dave","ts":%d}`, tR2+10))
-	out := filepath.Join(dir, "out.json")
-	runScript(t, s, "join.sql", fmt.Sprintf(`
-CREATE SOURCE msgs (id BIGINT, username VARCHAR, ts BIGINT, event_time AS TO_TIMESTAMP_LTZ(ts, 3),
-  WATERMARK FOR event_time AS event_time) WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json');
-CREATE TABLE user_profiles (username VARCHAR, role VARCHAR, PRIMARY KEY (username) NOT ENFORCED)
-  WITH ('connector' = 'iceberg', 'catalog' = 'lake', 'table' = 'db.user_profiles');
-CREATE SINK out WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json') AS
-SELECT m.id, m.username, p.role FROM msgs m
-LEFT JOIN user_profiles FOR SYSTEM_TIME AS OF m.event_time AS p ON m.username = p.username;`, msgs, out))
-	got := map[int]any{}
-	for _, r := range readJSONLines(t, out) {
-		got[int(r["id"].(float64))] = r["role"]
-	}
 	want := map[int]any{1: "member", 2: "member", 3: "member", 4: nil, 5: nil, 6: "member", 7: "member", 8: "member", 9: "member"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("roles by message %v, want %v", got, want)

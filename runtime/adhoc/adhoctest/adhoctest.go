@@ -121,6 +121,33 @@ func Append(ctx context.Context, tbl *table.Table, msgs []Message) (*table.Table
 	return tbl.AppendTable(ctx, at, int64(len(msgs))+1, nil)
 }
 
+// MessagesTable creates lake.chat.messages in the embedded catalog of dir
+// (as NewCatalogs opens it) and commits each batch as one snapshot; it
+// returns the snapshots' ids.
+func MessagesTable(ctx context.Context, dir string, batches ...[]Message) ([]int64, error) {
+	cats, err := NewCatalogs(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer cats.Close()
+	cat, err := cats.Get(ctx, "lake")
+	if err != nil {
+		return nil, err
+	}
+	tbl, err := CreateTable(ctx, cat, "chat", "messages", nil)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, msgs := range batches {
+		if tbl, err = Append(ctx, tbl, msgs); err != nil {
+			return nil, err
+		}
+		ids = append(ids, tbl.CurrentSnapshot().SnapshotID)
+	}
+	return ids, nil
+}
+
 // Str is a pointer to s (for Message.Room).
 func Str(s string) *string { return &s }
 
