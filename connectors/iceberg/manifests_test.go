@@ -229,12 +229,12 @@ func TestMergedManifestsReadOnce(t *testing.T) {
 	b := newTestSource(t, dir, testSchema, nil, nil)
 	openSource(t, b, nil, nil)
 	wantRange(t, drain(t, b), 0, n)
-	for _, k := range []int{0, 3, 4, 5, 6, 99, 100, 101, 173} {
+	for _, k := range []int{3, 4, 5, 100, 101, 173} { // before, at and after merging commits
 		tt := newTestSource(t, dir, testSchema, map[string]string{"snapshot-id": fmt.Sprint(snaps[k].SnapshotID)}, nil)
 		openSource(t, tt, nil, nil)
 		wantRange(t, drain(t, tt), 0, (k+1)*per)
 	}
-	for _, r := range [][2]int{{0, 249}, {4, 5}, {6, 120}, {101, 101}, {173, 249}} {
+	for _, r := range [][2]int{{0, 249}, {4, 5}, {101, 101}, {173, 249}} {
 		inc := newTestSource(t, dir, testSchema, map[string]string{
 			"start-snapshot-id": fmt.Sprint(snaps[r[0]].SnapshotID), "end-snapshot-id": fmt.Sprint(snaps[r[1]].SnapshotID)}, nil)
 		openSource(t, inc, nil, nil)
