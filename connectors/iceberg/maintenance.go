@@ -355,6 +355,63 @@ func AddColumn(ctx context.Context, tbl *table.Table, name string, t types.Type)
 	})
 }
 
+// SetProperties sets and removes table properties in one commit (ALTER
+// TABLE ... SET / RESET), retried on the table's current state when another
+// writer commits first. Removing a property the table does not have is
+// not an error. chatsql's own bookkeeping (chatsql.*) is not the user's to
+// change.
+func SetProperties(ctx context.Context, tbl *table.Table, set map[string]string, remove []string) error {
+	for k := range set {
+		if err := UserProperty(k); err != nil {
+			return err
+		}
+	}
+	for _, k := range remove {
+		if err := UserProperty(k); err != nil {
+			return err
+		}
+	}
+	return retryOnCurrent(ctx, tbl, func() error {
+		tx := tbl.NewTransaction()
+		if len(set) > 0 {
+			if err := tx.SetProperties(iceberggo.Properties(set)); err != nil {
+				return permanent{err}
+			}
+		}
+		var gone []string
+		for _, k := range remove {
+			if _, ok := tbl.Properties()[k]; ok {
+				gone = append(gone, k)
+			}
+		}
+		if len(gone) > 0 {
+			if err := tx.RemoveProperties(gone); err != nil {
+				return permanent{err}
+			}
+		}
+		if len(set) == 0 && len(gone) == 0 {
+			return nil
+		}
+		nt, err := tx.Commit(ctx)
+		if err != nil {
+			return err
+		}
+		*tbl = *nt
+		return nil
+	})
+}
+
+// UserProperty rejects the properties only chatsql writes.
+func UserProperty(k string) error {
+	if strings.HasPrefix(strings.ToLower(k), "chatsql.") {
+		return fmt.Errorf("property '%s' is chatsql's own bookkeeping (exactly-once evidence) and cannot be changed", k)
+	}
+	if strings.TrimSpace(k) == "" {
+		return fmt.Errorf("empty property name")
+	}
+	return nil
+}
+
 // RewriteManifestsResult says what a manifest rewrite did.
 type RewriteManifestsResult struct {
 	RewrittenManifests int   // data manifests replaced

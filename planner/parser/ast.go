@@ -295,9 +295,13 @@ type CreateCatalogStmt struct {
 }
 
 // AlterTableStmt is ALTER TABLE name ADD [COLUMN] col TYPE [NOT NULL]
-// [COMMENT '...'], or ADD (col TYPE, ...): schema evolution of Iceberg tables.
+// [COMMENT '...'], or ADD (col TYPE, ...): schema evolution of Iceberg
+// tables; or SET ('key' = 'value', ...) / RESET ('key', ...): its table
+// properties (Flink's statements). One of the three is set.
 type AlterTableStmt struct {
 	Node
-	Table      Ident
-	AddColumns []ColumnDef
+	Table           Ident
+	AddColumns      []ColumnDef
+	SetProperties   []Option
+	ResetProperties []Option // Key and KeyPos only
 }

@@ -398,15 +398,19 @@ func (p *stmtParser) exprTo(end int, comment bool) (*Expr, string) {
 
 // options parses ('key' = 'value', ...) after WITH; keys and values may be
 // written without quotes (kafka.brokers = localhost:19092).
-func (p *stmtParser) options() []Option {
-	p.expectOp("(", "after WITH")
+func (p *stmtParser) options() []Option { return p.optionsAfter("WITH") }
+
+// optionsAfter is options after the keyword(s) after (WITH, or SET of
+// ALTER TABLE).
+func (p *stmtParser) optionsAfter(after string) []Option {
+	p.expectOp("(", "after "+after)
 	opts := []Option{}
 	if p.acceptOp(")") {
 		return opts
 	}
 	for {
 		if t := p.peek(); t.isOp(")") {
-			p.failHint(p.toks[p.p-1].start, diag.Syntax, "remove the ','", "trailing ',' before ')' in WITH (...)")
+			p.failHint(p.toks[p.p-1].start, diag.Syntax, "remove the ','", "trailing ',' before ')' in %s (...)", after)
 		}
 		key, kpos, ok := p.keyOrValue()
 		if !ok {
@@ -441,13 +445,39 @@ func (p *stmtParser) options() []Option {
 }
 
 // parseAlter parses ALTER TABLE name ADD [COLUMN] col TYPE ..., or
-// ADD (col TYPE, ...).
+// ADD (col TYPE, ...), or Flink's SET ('key' = 'value', ...) and
+// RESET ('key', ...) of table properties.
 func (p *stmtParser) parseAlter() Statement {
 	t := p.next()
 	p.expect("TABLE", "after ALTER")
 	s := &AlterTableStmt{Node: Node{t.start, p.end()}}
 	s.Table = p.ident("the name of the table to alter")
-	p.expect("ADD", "after ALTER TABLE "+s.Table.String()+" (only ADD COLUMN is supported)")
+	switch {
+	case p.accept("SET"):
+		s.SetProperties = p.optionsAfter("ALTER TABLE ... SET")
+		if len(s.SetProperties) == 0 {
+			p.fail(p.toks[p.p-1].start, diag.Syntax, "ALTER TABLE ... SET () names no property")
+		}
+		p.expectEnd("ALTER TABLE " + s.Table.String() + " SET (...)")
+		return s
+	case p.accept("RESET"):
+		p.expectOp("(", "after ALTER TABLE ... RESET")
+		for {
+			key, pos, ok := p.keyOrValue()
+			if !ok {
+				p.unexpected(p.peek(), "a property name, like 'commit.manifest-merge.enabled'")
+			}
+			s.ResetProperties = append(s.ResetProperties, Option{Key: key, KeyPos: pos})
+			if p.acceptOp(",") {
+				continue
+			}
+			p.expectOp(")", "or ',' after the property name")
+			break
+		}
+		p.expectEnd("ALTER TABLE " + s.Table.String() + " RESET (...)")
+		return s
+	}
+	p.expect("ADD", "after ALTER TABLE "+s.Table.String()+" (ADD COLUMN, SET (...) or RESET (...))")
 	if p.acceptOp("(") {
 		for {
 			s.AddColumns = append(s.AddColumns, p.plainColumn())

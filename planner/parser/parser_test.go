@@ -248,6 +248,20 @@ func TestQueriesAndOtherCreates(t *testing.T) {
 				t.Errorf("got %+v", s)
 			}
 		}},
+		{"ALTER TABLE lake.db.t SET ('commit.manifest-merge.enabled' = 'true', write.target-file-size-bytes = 1000)", func(t *testing.T, st Statement) {
+			s := st.(*AlterTableStmt)
+			if len(s.AddColumns) != 0 || len(s.SetProperties) != 2 || s.SetProperties[0].Key != "commit.manifest-merge.enabled" ||
+				s.SetProperties[0].Value != "true" || s.SetProperties[1].Key != "write.target-file-size-bytes" || s.SetProperties[1].Value != "1000" ||
+				s.SetProperties[0].KeyPos != 27 {
+				t.Errorf("got %+v", s)
+			}
+		}},
+		{"ALTER TABLE t RESET ('a.b', c)", func(t *testing.T, st Statement) {
+			s := st.(*AlterTableStmt)
+			if len(s.ResetProperties) != 2 || s.ResetProperties[0].Key != "a.b" || s.ResetProperties[1].Key != "c" || s.ResetProperties[1].KeyPos != 28 {
+				t.Errorf("got %+v", s)
+			}
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.sql, func(t *testing.T) { tc.check(t, mustParse(t, tc.sql)) })

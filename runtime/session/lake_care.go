@@ -117,7 +117,7 @@ func (s *Session) callProcedure(st *state, src *diag.Source, x *parser.CallStmt)
 }
 
 // alterTable is ALTER TABLE <iceberg table> ADD [COLUMN] ...: schema
-// evolution. The table is a qualified name (catalog.namespace.table or
+// evolution; or SET (...) / RESET (...): table properties. The table is a qualified name (catalog.namespace.table or
 // namespace.table) or a CREATE TABLE with 'connector' = 'iceberg'.
 func (s *Session) alterTable(st *state, src *diag.Source, x *parser.AlterTableStmt) (action, error) {
 	name := x.Table.String()
@@ -147,6 +147,11 @@ func (s *Session) alterTable(st *state, src *diag.Source, x *parser.AlterTableSt
 				WithHint("name an Iceberg table as catalog.namespace.table")
 		}
 	}
+	for _, o := range append(append([]parser.Option(nil), x.SetProperties...), x.ResetProperties...) {
+		if err := iceberg.UserProperty(o.Key); err != nil {
+			return nil, diag.Errorf(src, o.KeyPos, diag.Semantic, "ALTER TABLE %s: %v", name, err)
+		}
+	}
 	for _, c := range x.AddColumns {
 		if c.Type.NotNull {
 			return nil, diag.Errorf(src, c.Name.Pos, diag.Unsupported, "an added column is optional: NOT NULL cannot hold for the rows already written").
@@ -167,6 +172,32 @@ func (s *Session) alterTable(st *state, src *diag.Source, x *parser.AlterTableSt
 		}
 		if err != nil {
 			return Result{}, err
+		}
+		if len(x.SetProperties) > 0 || len(x.ResetProperties) > 0 {
+			set := map[string]string{}
+			var reset, names []string
+			for _, o := range x.SetProperties {
+				set[o.Key] = o.Value
+				names = append(names, o.Key)
+			}
+			for _, o := range x.ResetProperties {
+				reset = append(reset, o.Key)
+				names = append(names, o.Key)
+			}
+			if err := iceberg.SetProperties(ctx, t, set, reset); err != nil {
+				pos := x.Table.Pos
+				if len(x.SetProperties) > 0 {
+					pos = x.SetProperties[0].KeyPos
+				} else if len(x.ResetProperties) > 0 {
+					pos = x.ResetProperties[0].KeyPos
+				}
+				return Result{}, diag.Errorf(src, pos, diag.Semantic, "ALTER TABLE %s: %v", name, err)
+			}
+			verb := "set"
+			if len(x.SetProperties) == 0 {
+				verb = "reset"
+			}
+			return Result{Kind: ResultMessage, Message: fmt.Sprintf("Iceberg table %s.%s: %s %s.", cat, strings.Join(ident, "."), verb, strings.Join(names, ", "))}, nil
 		}
 		var added []string
 		for _, col := range x.AddColumns {

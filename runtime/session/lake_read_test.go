@@ -208,6 +208,19 @@ CREATE SINK out2 WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json') A
 	if err != nil || strings.Join(res.Rows[0], ",") != "40,350" {
 		t.Fatalf("after compaction and expiry: %v %v", res.Rows, err)
 	}
+	// table properties: Flink's ALTER TABLE ... SET / RESET
+	for _, q := range []string{
+		"ALTER TABLE lake.chat.history SET ('commit.manifest-merge.enabled' = 'true', 'commit.manifest.min-count-to-merge' = '7');",
+		"ALTER TABLE lake.chat.history RESET ('commit.manifest.min-count-to-merge', 'not.there');",
+	} {
+		if _, err := s.Exec(context.Background(), "props.sql", q); err != nil {
+			t.Fatal(diag.FormatError(err))
+		}
+	}
+	props := lakeTableOf(t, dataDir, "lake.chat.history").Properties()
+	if props["commit.manifest-merge.enabled"] != "true" || props["commit.manifest.min-count-to-merge"] != "" {
+		t.Fatalf("table properties after SET and RESET: %v", props)
+	}
 	// errors
 	for _, tc := range []struct{ sql, want string }{
 		{"CALL lake.system.rewrite_datafiles('chat.history');", "did you mean rewrite_data_files"},
@@ -215,6 +228,9 @@ CREATE SINK out2 WITH ('connector' = 'file', 'path' = '%s', 'format' = 'json') A
 		{"CALL nope.system.expire_snapshots('chat.history');", "unknown catalog 'nope'"},
 		{"ALTER TABLE lake.chat.history ADD COLUMN score DOUBLE;", "already exists"},
 		{"ALTER TABLE lake.chat.nope ADD COLUMN x INT;", "does not exist"},
+		{"ALTER TABLE lake.chat.history SET ('chatsql.last-commit.x' = '1');", "e.sql:1:36: ALTER TABLE lake.chat.history: property 'chatsql.last-commit.x' is chatsql's own bookkeeping"},
+		{"ALTER TABLE lake.chat.history RESET ();", "expected a property name"},
+		{"ALTER TABLE lake.chat.history SET ();", "names no property"},
 		{"SELECT id FROM chat.nope;", "does not exist"},
 	} {
 		_, err := s.Exec(context.Background(), "e.sql", tc.sql)
