@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/chatsql/chatsql/runtime/textable"
+	"github.com/chatsql/chatsql/runtime/types"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
@@ -244,7 +244,7 @@ func appendJSON(b []byte, v any, typ string) []byte {
 	case nil:
 		return append(b, "null"...)
 	case string:
-		return appendJSONString(b, x)
+		return types.AppendJSONString(b, x)
 	case bool:
 		return strconv.AppendBool(b, x)
 	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint, *big.Int, duckdb.Decimal:
@@ -280,7 +280,7 @@ func appendJSON(b []byte, v any, typ string) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = types.AppendJSONString(b, k)
 			b = append(b, ':')
 			b = appendJSON(b, x[k], "")
 		}
@@ -291,7 +291,7 @@ func appendJSON(b []byte, v any, typ string) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, Text(k, "", "null"))
+			b = types.AppendJSONString(b, Text(k, "", "null"))
 			b = append(b, ':')
 			b = appendJSON(b, x.Values()[i], "")
 		}
@@ -310,13 +310,13 @@ func appendJSON(b []byte, v any, typ string) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = types.AppendJSONString(b, k)
 			b = append(b, ':')
 			b = appendJSON(b, vals[k], "")
 		}
 		return append(b, '}')
 	}
-	return appendJSONString(b, Text(v, typ, ""))
+	return types.AppendJSONString(b, Text(v, typ, ""))
 }
 
 // elementType is the element type of a DuckDB list type name ("INTEGER[]").
@@ -325,44 +325,6 @@ func elementType(typ string) string {
 		return strings.TrimSuffix(typ, "[]")
 	}
 	return ""
-}
-
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			b = append(b, c)
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, `\n`...)
-			case '\r':
-				b = append(b, `\r`...)
-			case '\t':
-				b = append(b, `\t`...)
-			default:
-				b = append(b, fmt.Sprintf(`\u%04x`, c)...)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			b = append(b, fmt.Sprintf(`\u%04x`, r)...)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }
 
 // isNumericType reports whether a DuckDB type name is a number (right
