@@ -125,38 +125,55 @@ func NewSink(cfg connectors.Config) (runtime.Sink, error) {
 	if f := cfg.Options.Get(OptFormat); f != "" && !strings.EqualFold(f, "parquet") {
 		return nil, fail(fmt.Errorf("%w: 'write.format.default' = '%s': only parquet is written", connectors.ErrBadOption, f))
 	}
-	t := strings.TrimSpace(cfg.Options.Get(OptTable))
-	parts := strings.Split(t, ".")
-	if t == "" || len(parts) < 2 {
-		return nil, fail(fmt.Errorf("%w: 'table' = '%s' must be 'namespace.table'", connectors.ErrBadOption, t))
-	}
-	for i := range parts {
-		parts[i] = unquote(parts[i])
-		if parts[i] == "" {
-			return nil, fail(fmt.Errorf("%w: 'table' = '%s' must be 'namespace.table'", connectors.ErrBadOption, t))
-		}
-	}
-	s.ident = parts
 	var err error
+	if s.ident, err = tableOption(cfg.Options); err != nil {
+		return nil, fail(err)
+	}
 	if s.tableProps, err = createdTableProperties(cfg.Options, s.targetSize); err != nil {
 		return nil, fail(err)
 	}
 	if s.partitioning, err = ParsePartitioning(cfg.Options.Get(OptPartitioning)); err != nil {
 		return nil, fail(fmt.Errorf("%w: 'partitioning': %w", connectors.ErrBadOption, err))
 	}
-	s.props = iceberggo.Properties{}
-	for k, v := range cfg.Settings {
-		if strings.HasPrefix(k, CatalogPropertyPrefix) {
-			s.props[strings.TrimPrefix(k, CatalogPropertyPrefix)] = v
-		}
-	}
-	if len(s.props) == 0 {
-		if s.catalogName != DefaultCatalog {
-			return nil, fail(fmt.Errorf("%w '%s'", ErrNoSuchCatalog, s.catalogName))
-		}
-		s.props = EmbeddedProperties(NewCatalogs(cfg.Settings[SettingDataDir]).DataDir())
+	if s.props, err = catalogProperties(s.catalogName, cfg.Settings); err != nil {
+		return nil, fail(err)
 	}
 	return s, nil
+}
+
+// tableOption reads the 'table' option: 'namespace.table' (parts may be
+// quoted).
+func tableOption(o connectors.Options) (table.Identifier, error) {
+	t := strings.TrimSpace(o.Get(OptTable))
+	parts := strings.Split(t, ".")
+	if t == "" || len(parts) < 2 {
+		return nil, fmt.Errorf("%w: 'table' = '%s' must be 'namespace.table'", connectors.ErrBadOption, t)
+	}
+	for i := range parts {
+		if parts[i] = unquote(parts[i]); parts[i] == "" {
+			return nil, fmt.Errorf("%w: 'table' = '%s' must be 'namespace.table'", connectors.ErrBadOption, t)
+		}
+	}
+	return parts, nil
+}
+
+// catalogProperties are the iceberg-go properties of catalog name that the
+// planner handed a sink or source in settings (CatalogSettings); without
+// any, the embedded catalog of the settings' data directory.
+func catalogProperties(name string, settings map[string]string) (iceberggo.Properties, error) {
+	props := iceberggo.Properties{}
+	for k, v := range settings {
+		if p, ok := strings.CutPrefix(k, CatalogPropertyPrefix); ok {
+			props[p] = v
+		}
+	}
+	if len(props) > 0 {
+		return props, nil
+	}
+	if name != DefaultCatalog {
+		return nil, fmt.Errorf("%w '%s'", ErrNoSuchCatalog, name)
+	}
+	return EmbeddedProperties(NewCatalogs(settings[SettingDataDir]).DataDir()), nil
 }
 
 // SettingDataDir is the setting through which the session tells a sink

@@ -209,17 +209,10 @@ func NewSource(cfg connectors.Config) (runtime.Source, error) {
 	if s.interval <= 0 {
 		s.interval = DefaultMonitorInterval
 	}
-	t := strings.TrimSpace(cfg.Options.Get(OptTable))
-	parts := strings.Split(t, ".")
-	if t == "" || len(parts) < 2 {
-		return nil, fail("'table' = '%s' must be 'namespace.table'", t)
+	var err error
+	if s.ident, err = tableOption(cfg.Options); err != nil {
+		return nil, fmt.Errorf("iceberg source '%s': %w", cfg.Name, err)
 	}
-	for i := range parts {
-		if parts[i] = unquote(parts[i]); parts[i] == "" {
-			return nil, fail("'table' = '%s' must be 'namespace.table'", t)
-		}
-	}
-	s.ident = parts
 	intOpt := func(k string) *int64 {
 		if cfg.Options.Get(k) == "" {
 			return nil
@@ -228,7 +221,6 @@ func NewSource(cfg connectors.Config) (runtime.Source, error) {
 		return &n
 	}
 	s.snapshotID, s.startID, s.endID = intOpt(OptSnapshotID), intOpt(OptStartSnapshotID), intOpt(OptEndSnapshotID)
-	var err error
 	if s.asOfMs, err = timeOpt(cfg.Options.Get(OptAsOfTimestamp)); err != nil {
 		return nil, fail("'%s': %v", OptAsOfTimestamp, err)
 	}
@@ -255,17 +247,8 @@ func NewSource(cfg connectors.Config) (runtime.Source, error) {
 		s.keyCols = append(s.keyCols, i)
 	}
 	s.filterJSON = cfg.Settings[SettingScanFilterPrefix+strings.ToLower(cfg.Name)]
-	s.props = iceberggo.Properties{}
-	for k, v := range cfg.Settings {
-		if strings.HasPrefix(k, CatalogPropertyPrefix) {
-			s.props[strings.TrimPrefix(k, CatalogPropertyPrefix)] = v
-		}
-	}
-	if len(s.props) == 0 {
-		if s.catalogName != DefaultCatalog {
-			return nil, fmt.Errorf("iceberg source '%s': %w '%s'", cfg.Name, ErrNoSuchCatalog, s.catalogName)
-		}
-		s.props = EmbeddedProperties(NewCatalogs(cfg.Settings[SettingDataDir]).DataDir())
+	if s.props, err = catalogProperties(s.catalogName, cfg.Settings); err != nil {
+		return nil, fmt.Errorf("iceberg source '%s': %w", cfg.Name, err)
 	}
 	return s, nil
 }
