@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -671,22 +670,10 @@ func (s *Source) openUnit(ctx context.Context) error {
 			bySeq[x.SequenceNumber] = x.TimestampMs
 		}
 	}
-	seq := func(t table.FileScanTask) int64 {
-		if t.DataSequenceNumber != nil {
-			return *t.DataSequenceNumber
-		}
-		return -1
-	}
-	sort.SliceStable(u.tasks, func(i, j int) bool {
-		a, b := u.tasks[i], u.tasks[j]
-		if sa, sb := seq(a), seq(b); sa != sb {
-			return sa < sb
-		}
-		return a.File.FilePath() < b.File.FilePath()
-	})
+	sortTasks(u.tasks)
 	u.times = make([]int64, len(u.tasks))
 	for i, t := range u.tasks {
-		switch ts, ok := bySeq[seq(t)]; {
+		switch ts, ok := bySeq[dataSeq(t)]; {
 		case ok:
 			u.times[i] = ts
 		case !u.whole && s.st.From == 0:

@@ -70,19 +70,21 @@ func deleteFiles(t table.FileScanTask) string {
 // sortTasks orders tasks as a scan of a whole snapshot reads them: by data
 // sequence number (older versions first), then path.
 func sortTasks(tasks []table.FileScanTask) {
-	seq := func(t table.FileScanTask) int64 {
-		if t.DataSequenceNumber != nil {
-			return *t.DataSequenceNumber
-		}
-		return -1
-	}
 	sort.SliceStable(tasks, func(i, j int) bool {
 		a, b := tasks[i], tasks[j]
-		if sa, sb := seq(a), seq(b); sa != sb {
+		if sa, sb := dataSeq(a), dataSeq(b); sa != sb {
 			return sa < sb
 		}
 		return a.File.FilePath() < b.File.FilePath()
 	})
+}
+
+// dataSeq is a task's data sequence number (-1 unknown).
+func dataSeq(t table.FileScanTask) int64 {
+	if t.DataSequenceNumber != nil {
+		return *t.DataSequenceNumber
+	}
+	return -1
 }
 
 // openChangeUnit plans the changes of snapshot sn (an overwrite or delete)
