@@ -164,7 +164,7 @@ func Text(v any, typ, null string) string {
 		return formatInterval(x)
 	case duckdb.Union:
 		return Text(x.Value, "", null)
-	case []any, map[string]any, duckdb.OrderedMap, duckdb.Map:
+	case []any, map[string]any, duckdb.OrderedMap:
 		return string(appendJSON(nil, v, typ))
 	}
 	return fmt.Sprint(v)
@@ -294,25 +294,6 @@ func appendJSON(b []byte, v any, typ string) []byte {
 			b = types.AppendJSONString(b, Text(k, "", "null"))
 			b = append(b, ':')
 			b = appendJSON(b, x.Values()[i], "")
-		}
-		return append(b, '}')
-	case duckdb.Map:
-		keys := make([]string, 0, len(x))
-		vals := map[string]any{}
-		for k, val := range x {
-			ks := Text(k, "", "null")
-			keys = append(keys, ks)
-			vals[ks] = val
-		}
-		sort.Strings(keys)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = types.AppendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSON(b, vals[k], "")
 		}
 		return append(b, '}')
 	}
