@@ -209,7 +209,7 @@ func Query(ctx context.Context, cats Catalogs, text string, opt Options) (*Rows,
 			views = append(views, "CREATE SCHEMA "+sch)
 		}
 		views = append(views, "CREATE VIEW "+sch+"."+quoteIdent(s.Table)+" AS "+body)
-		files, bytes, _ := s.size()
+		files, bytes := s.size()
 		t := Table{Name: s.Name(), Files: files, Bytes: bytes}
 		if s.Snapshot != nil {
 			t.SnapshotID = s.Snapshot.SnapshotID

@@ -57,12 +57,11 @@ func (s *scan) path(loc string) string {
 func (s *scan) Name() string { return s.Catalog + "." + s.Namespace + "." + s.Table }
 
 // files and bytes the scan reads (data and delete files).
-func (s *scan) size() (files int, bytes int64, rows int64) {
+func (s *scan) size() (files int, bytes int64) {
 	seen := map[string]bool{}
 	for _, t := range s.Tasks {
 		files++
 		bytes += t.File.FileSizeBytes()
-		rows += t.File.Count()
 		for _, d := range append(append([]iceberg.DataFile(nil), t.DeleteFiles...), t.EqualityDeleteFiles...) {
 			if !seen[d.FilePath()] {
 				seen[d.FilePath()] = true
