@@ -134,10 +134,11 @@ func Query(ctx context.Context, cats Catalogs, text string, opt Options) (*Rows,
 	if strings.TrimSpace(strings.TrimRight(strings.TrimSpace(text), ";")) == "" {
 		return nil, diag.Errorf(src, 0, diag.Syntax, "empty query")
 	}
-	if bq := doubleQuoted(text, tokenize(text)); bq != text {
-		text = bq // the errors below still quote the user's text (src)
-	}
 	toks := tokenize(text)
+	if bq := doubleQuoted(text, toks); bq != text {
+		text = bq // the errors below still quote the user's text (src)
+		toks = tokenize(text)
+	}
 	refs := findTableRefs(toks)
 	res := &resolver{ctx: ctx, cats: cats, src: src, names: cats.Names(), tables: map[string][]string{}, scans: map[string]*scan{}}
 	var errs diag.List
