@@ -711,7 +711,7 @@ func (s *Source) openFile(ctx context.Context) error {
 	if err != nil {
 		return s.errf("reading %s: %v", task.File.FilePath(), err)
 	}
-	if err := s.prepareReaders(asc); err != nil {
+	if s.readers, s.cols, err = s.columnReaders(asc, s.allColumns()); err != nil {
 		return err
 	}
 	s.stats.files++
@@ -719,28 +719,38 @@ func (s *Source) openFile(ctx context.Context) error {
 	return nil
 }
 
-func (s *Source) prepareReaders(asc *arrow.Schema) error {
-	s.readers = s.readers[:0]
-	s.cols = s.cols[:0]
-	for i, c := range s.cfg.Schema.Columns {
-		idx := -1
+// columnReaders finds the declared columns cols in the records of a scan
+// (asc) and returns the reader and the record column of each.
+func (s *Source) columnReaders(asc *arrow.Schema, cols []int) ([]reader, []int, error) {
+	readers := make([]reader, len(cols))
+	idx := make([]int, len(cols))
+	for i, c := range cols {
+		col := s.cfg.Schema.Columns[c]
+		idx[i] = -1
 		for j, f := range asc.Fields() {
-			if strings.EqualFold(f.Name, s.fields[i]) {
-				idx = j
+			if strings.EqualFold(f.Name, s.fields[c]) {
+				idx[i] = j
 				break
 			}
 		}
-		if idx < 0 {
-			return s.errf("column '%s' missing from the scan's records", c.Name)
+		if idx[i] < 0 {
+			return nil, nil, s.errf("column '%s' missing from the scan's records", col.Name)
 		}
-		r, err := newReader(asc.Field(idx).Type, c.Type)
-		if err != nil {
-			return s.errf("column '%s': %v", c.Name, err)
+		var err error
+		if readers[i], err = newReader(asc.Field(idx[i]).Type, col.Type); err != nil {
+			return nil, nil, s.errf("column '%s': %v", col.Name, err)
 		}
-		s.readers = append(s.readers, r)
-		s.cols = append(s.cols, idx)
 	}
-	return nil
+	return readers, idx, nil
+}
+
+// allColumns is the positions of every declared column.
+func (s *Source) allColumns() []int {
+	all := make([]int, len(s.cfg.Schema.Columns))
+	for i := range all {
+		all[i] = i
+	}
+	return all
 }
 
 func (s *Source) closeFile() {

@@ -217,13 +217,9 @@ func (s *Source) keyVersions(ctx context.Context, sn *table.Snapshot, keys keySe
 		return nil, 0, s.errf("looking up %d keys in snapshot %d: %v", len(keys.order), sn.SnapshotID, err)
 	}
 	sortTasks(left)
-	all := make([]int, len(s.cfg.Schema.Columns))
-	for i := range all {
-		all[i] = i
-	}
 	newest := map[string]types.Row{}
 	kr := make(types.Row, len(s.keyCols))
-	err = s.readRows(ctx, left, all, filter, func(row types.Row) {
+	err = s.readRows(ctx, left, s.allColumns(), filter, func(row types.Row) {
 		for i, c := range s.keyCols {
 			kr[i] = row[c]
 		}
@@ -337,22 +333,9 @@ func (s *Source) readRows(ctx context.Context, tasks []table.FileScanTask, cols 
 		if err != nil {
 			return s.errf("reading %s: %v", task.File.FilePath(), err)
 		}
-		readers := make([]reader, len(cols))
-		idx := make([]int, len(cols))
-		for i, c := range cols {
-			idx[i] = -1
-			for j, f := range asc.Fields() {
-				if strings.EqualFold(f.Name, fields[i]) {
-					idx[i] = j
-					break
-				}
-			}
-			if idx[i] < 0 {
-				return s.errf("column '%s' missing from the scan's records", s.cfg.Schema.Columns[c].Name)
-			}
-			if readers[i], err = newReader(asc.Field(idx[i]).Type, s.cfg.Schema.Columns[c].Type); err != nil {
-				return s.errf("column '%s': %v", s.cfg.Schema.Columns[c].Name, err)
-			}
+		readers, idx, err := s.columnReaders(asc, cols)
+		if err != nil {
+			return err
 		}
 		s.stats.files++
 		for rec, err := range recs {
