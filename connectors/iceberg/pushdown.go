@@ -3,7 +3,6 @@ package iceberg
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	iceberggo "github.com/apache/iceberg-go"
@@ -109,14 +108,7 @@ func fixNode(n *filterNode, sch *iceberggo.Schema, declared types.Schema) error 
 	if err := json.Unmarshal(n.Term, &name); err != nil {
 		return fmt.Errorf("only a column may be compared")
 	}
-	col := declared.Index(name)
-	if col < 0 {
-		for i, c := range declared.Columns {
-			if strings.EqualFold(c.Name, name) {
-				col = i
-			}
-		}
-	}
+	col := declared.Index(name) // case-insensitive
 	if col < 0 {
 		return fmt.Errorf("'%s' is not a column of the source", name)
 	}
