@@ -461,13 +461,7 @@ func newAppender(dt arrow.DataType, b array.Builder) (appender, error) {
 			if v.Kind() != types.KindDecimal {
 				u, sc = v.Int(), 0
 			}
-			for ; sc < scale; sc++ {
-				u *= 10
-			}
-			for ; sc > scale; sc-- {
-				u /= 10
-			}
-			bb.Append(decimal128.FromI64(u))
+			bb.Append(decimal128.FromI64(rescale(u, sc, scale)))
 		}, nil
 	case arrow.STRING:
 		bb := b.(*array.StringBuilder)

@@ -227,13 +227,7 @@ func coerce(want types.Type) func(types.Value) types.Value {
 			default:
 				return v
 			}
-			for ; sc < scale; sc++ {
-				u *= 10
-			}
-			for ; sc > scale; sc-- {
-				u /= 10
-			}
-			return types.NewDecimal(u, scale)
+			return types.NewDecimal(rescale(u, sc, scale), scale)
 		}
 	case types.KindString:
 		return func(v types.Value) types.Value {
@@ -268,4 +262,16 @@ func coerce(want types.Type) func(types.Value) types.Value {
 		}
 	}
 	return nil
+}
+
+// rescale turns the unscaled value u of scale from into one of scale to
+// (truncating digits it drops).
+func rescale(u int64, from, to int) int64 {
+	for ; from < to; from++ {
+		u *= 10
+	}
+	for ; from > to; from-- {
+		u /= 10
+	}
+	return u
 }
