@@ -20,7 +20,6 @@ type fakeLakeTable struct {
 
 var _ interface {
 	Lake
-	LakeKeys
 	LakeNames
 } = fakeLake(nil)
 
@@ -29,12 +28,9 @@ func (l fakeLake) SinkSettings(string) (map[string]string, error) {
 	return map[string]string{}, nil
 }
 func (l fakeLake) CheckPartitioning(string, types.Schema) error { return nil }
-func (l fakeLake) TableSchema(cat string, tbl []string) (types.Schema, bool, error) {
+func (l fakeLake) TableSchema(cat string, tbl []string) (types.Schema, []string, bool, error) {
 	t, ok := l[cat][strings.Join(tbl, ".")]
-	return t.schema, ok, nil
-}
-func (l fakeLake) TableKey(cat string, tbl []string) ([]string, error) {
-	return l[cat][strings.Join(tbl, ".")].key, nil
+	return t.schema, t.key, ok, nil
 }
 func (l fakeLake) Catalogs() []string {
 	var out []string

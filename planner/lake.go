@@ -20,9 +20,10 @@ type Lake interface {
 	// SinkSettings are the settings through which an iceberg sink writing
 	// catalog reaches it (its iceberg-go properties).
 	SinkSettings(catalog string) (map[string]string, error)
-	// TableSchema returns the columns of Iceberg table ns.table of catalog;
-	// ok is false when the table does not exist (yet).
-	TableSchema(catalog string, table []string) (s types.Schema, ok bool, err error)
+	// TableSchema returns the columns of Iceberg table ns.table of catalog
+	// and its identifier fields (Iceberg's primary key), from one load of
+	// the table; ok is false when the table does not exist (yet).
+	TableSchema(catalog string, table []string) (s types.Schema, key []string, ok bool, err error)
 	// CheckPartitioning validates a partition spec ("days(event_time), ...")
 	// against the table's columns.
 	CheckPartitioning(spec string, cols types.Schema) error
@@ -148,7 +149,7 @@ func (p *Planner) planLakeInsert(st *parser.InsertStmt, src *diag.Source, catalo
 		return nil, diag.Errorf(src, st.Table.Pos, diag.UnknownName, "unknown catalog '%s' in '%s'", catalog, name).
 			WithHint("%s", p.unknownCatalogHint(catalog))
 	}
-	target, exists, err := p.Lake.TableSchema(catalog, tbl)
+	target, _, exists, err := p.Lake.TableSchema(catalog, tbl)
 	if err != nil {
 		return nil, diag.Errorf(src, st.Table.Pos, diag.Semantic, "Iceberg table '%s': %v", name, err)
 	}

@@ -20,12 +20,6 @@ import (
 // Iceberg table named by its qualified name looks for new snapshots.
 const SettingIcebergMonitorInterval = "iceberg.monitor-interval"
 
-// LakeKeys is implemented by a Lake that knows a table's identifier
-// fields (Iceberg's primary key).
-type LakeKeys interface {
-	TableKey(catalog string, table []string) ([]string, error)
-}
-
 // LakeNames is implemented by a Lake that lists its catalogs and tables,
 // for the "did you mean" of a name that names neither.
 type LakeNames interface {
@@ -91,7 +85,7 @@ func (p *Planner) lakeRelation(parts []string) (rel *Relation, ok bool, err erro
 		cat, tbl = strings.ToLower(parts[0]), parts[1:]
 	}
 	name := cat + "." + strings.Join(tbl, ".")
-	sc, exists, err := p.Lake.TableSchema(cat, tbl)
+	sc, key, exists, err := p.Lake.TableSchema(cat, tbl)
 	if err != nil {
 		return nil, true, fmt.Errorf("Iceberg table '%s': %v", name, err)
 	}
@@ -99,15 +93,10 @@ func (p *Planner) lakeRelation(parts []string) (rel *Relation, ok bool, err erro
 		return nil, true, &lakeNameError{kind: diag.UnknownName,
 			msg: fmt.Sprintf("Iceberg table '%s' does not exist", name), hint: p.unknownTableHint(parts, cat, tbl)}
 	}
-	rel = &Relation{Name: name, Kind: KindTable, TimeAttr: -1, Connector: icebergConnector,
+	rel = &Relation{Name: name, Kind: KindTable, TimeAttr: -1, Connector: icebergConnector, PrimaryKey: key,
 		Options: map[string]string{"connector": icebergConnector, "catalog": cat, "table": strings.Join(tbl, ".")}}
 	for _, c := range sc.Columns {
 		rel.Columns = append(rel.Columns, RelColumn{Name: c.Name, Type: c.Type, Kind: Physical})
-	}
-	if lk, ok := p.Lake.(LakeKeys); ok {
-		if rel.PrimaryKey, err = lk.TableKey(cat, tbl); err != nil {
-			return nil, true, fmt.Errorf("Iceberg table '%s': %v", name, err)
-		}
 	}
 	return rel, true, nil
 }

@@ -44,32 +44,40 @@ func (v lakeView) SinkSettings(cat string) (map[string]string, error) {
 	return iceberg.CatalogSettings(p), nil
 }
 
-func (v lakeView) TableSchema(cat string, tbl []string) (types.Schema, bool, error) {
+func (v lakeView) TableSchema(cat string, tbl []string) (types.Schema, []string, bool, error) {
 	if !v.s.lake.Has(cat) {
-		return types.Schema{}, false, nil // created by a statement not run yet
+		return types.Schema{}, nil, false, nil // created by a statement not run yet
 	}
 	ctx, cancel := context.WithTimeout(v.s.ctx, 30*time.Second)
 	defer cancel()
 	c, done, err := v.catalog(ctx, cat)
 	if err != nil {
-		return types.Schema{}, false, err
+		return types.Schema{}, nil, false, err
 	}
 	defer done()
 	t, err := c.LoadTable(ctx, table.Identifier(tbl))
 	if errors.Is(err, catalog.ErrNoSuchTable) || errors.Is(err, catalog.ErrNoSuchNamespace) {
-		return types.Schema{}, false, nil
+		return types.Schema{}, nil, false, nil
 	}
 	if err != nil {
-		return types.Schema{}, false, err
+		return types.Schema{}, nil, false, err
 	}
-	sc, err := iceberg.ChatsqlSchema(t.Schema())
+	isc := t.Schema()
+	sc, err := iceberg.ChatsqlSchema(isc)
 	if err != nil {
-		return types.Schema{}, false, err
+		return types.Schema{}, nil, false, err
 	}
 	for i := range sc.Columns {
 		sc.Columns[i].Type = sc.Columns[i].Type.Nullable()
 	}
-	return sc, true, nil
+	// the identifier fields (Iceberg's primary key), for temporal joins
+	var key []string
+	for _, id := range isc.IdentifierFieldIDs {
+		if n, ok := isc.FindColumnName(id); ok {
+			key = append(key, n)
+		}
+	}
+	return sc, key, true, nil
 }
 
 // catalog opens catalog cat as the statements prepared so far define it:

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
@@ -15,31 +14,6 @@ import (
 	"github.com/chatsql/chatsql/planner/diag"
 	"github.com/chatsql/chatsql/planner/parser"
 )
-
-// TableKey returns the identifier fields (Iceberg's primary key) of
-// table tbl of catalog cat, for temporal joins on a qualified name.
-func (v lakeView) TableKey(cat string, tbl []string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(v.s.ctx, 30*time.Second)
-	defer cancel()
-	c, err := v.s.lake.Get(ctx, cat)
-	if err != nil {
-		return nil, err
-	}
-	t, err := c.LoadTable(ctx, table.Identifier(tbl))
-	if err != nil {
-		return nil, err
-	}
-	sc := t.Schema()
-	var out []string
-	for _, id := range sc.IdentifierFieldIDs {
-		if n, ok := sc.FindColumnName(id); ok {
-			out = append(out, n)
-		}
-	}
-	return out, nil
-}
-
-var _ planner.LakeKeys = lakeView{}
 
 // callProcedure is CALL [catalog.]system.procedure(args): Iceberg's
 // table-care procedures (rewrite_data_files, rewrite_manifests,
