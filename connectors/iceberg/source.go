@@ -809,12 +809,9 @@ func (s *Source) Poll(ctx context.Context) (*runtime.Batch, error) {
 			s.logf("looking for new snapshots: %v", err)
 			return nil, nil
 		}
-		if s.st.Snapshot == 0 {
-			// The table was empty: scan its first snapshot(s) as appends.
-			if err := s.plan(ctx); err != nil {
-				return nil, err
-			}
-		} else if cur := s.tbl.CurrentSnapshot(); cur != nil && cur.SnapshotID != s.st.Snapshot {
+		// A new current snapshot, or the first of a table that was empty
+		// (its snapshots are read as appends).
+		if cur := s.tbl.CurrentSnapshot(); s.st.Snapshot == 0 || cur != nil && cur.SnapshotID != s.st.Snapshot {
 			if err := s.plan(ctx); err != nil {
 				return nil, err
 			}
