@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -574,11 +576,9 @@ func prepareCall(catalogName, name string, args CallArgs) (string, procedureRun,
 	if proc == nil {
 		return "", nil, fmt.Errorf("unknown procedure system.%s (procedures: %s)", name, strings.Join(names, ", "))
 	}
-	for _, m := range []map[string]string{args.Values, mapKeys(args.Maps)} {
-		for k := range m {
-			if !contains(proc.Params, k) {
-				return "", nil, argErrorf(k, "procedure %s has no parameter '%s' (parameters: %s)", name, k, strings.Join(proc.Params, ", "))
-			}
+	for _, k := range slices.Concat(slices.Collect(maps.Keys(args.Values)), slices.Collect(maps.Keys(args.Maps))) {
+		if !slices.Contains(proc.Params, k) {
+			return "", nil, argErrorf(k, "procedure %s has no parameter '%s' (parameters: %s)", name, k, strings.Join(proc.Params, ", "))
 		}
 	}
 	for k := range args.Maps {
@@ -606,14 +606,6 @@ func prepareCall(catalogName, name string, args CallArgs) (string, procedureRun,
 		err = fmt.Errorf("procedure %s is not implemented", name)
 	}
 	return ident, run, err
-}
-
-func mapKeys(m map[string][]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k := range m {
-		out[k] = ""
-	}
-	return out
 }
 
 func prepareRewriteDataFiles(args CallArgs) (procedureRun, error) {
@@ -726,15 +718,6 @@ func (c *Catalogs) procTable(ctx context.Context, catalogName, ident string) (*t
 		return nil, fmt.Errorf("Iceberg table %s.%s: %w", catalogName, strings.Join(parts, "."), err)
 	}
 	return t, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // DataFileCount is the number of data files of the table's current
