@@ -268,10 +268,7 @@ func postgresDSN(uri string, jdbc map[string]string) (string, error) {
 		if out.Path == "" {
 			out.Path = "/"
 		}
-		fixSSL(params)
-		if _, ok := params["connect_timeout"]; !ok {
-			params["connect_timeout"] = strconv.Itoa(DefaultPostgresConnectTimeout)
-		}
+		fixParams(params)
 		nq := url.Values{}
 		for k, v := range params {
 			nq.Set(k, v)
@@ -285,13 +282,17 @@ func postgresDSN(uri string, jdbc map[string]string) (string, error) {
 	return dsn, nil
 }
 
-// fixSSL turns PgJDBC's ssl=true into sslmode=require.
-func fixSSL(params map[string]string) {
+// fixParams turns PgJDBC's ssl=true into sslmode=require and adds the
+// default connect_timeout when none is set.
+func fixParams(params map[string]string) {
 	if v, ok := params["ssl"]; ok {
 		delete(params, "ssl")
 		if _, has := params["sslmode"]; !has && (strings.EqualFold(v, "true") || v == "1") {
 			params["sslmode"] = "require"
 		}
+	}
+	if _, ok := params["connect_timeout"]; !ok {
+		params["connect_timeout"] = strconv.Itoa(DefaultPostgresConnectTimeout)
 	}
 }
 
@@ -358,10 +359,7 @@ func parseKeyValueDSN(s string) ([][2]string, error) {
 
 // formatKeyValueDSN writes params in libpq's key='value' form, sorted.
 func formatKeyValueDSN(params map[string]string) string {
-	fixSSL(params)
-	if _, ok := params["connect_timeout"]; !ok {
-		params["connect_timeout"] = strconv.Itoa(DefaultPostgresConnectTimeout)
-	}
+	fixParams(params)
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
