@@ -35,17 +35,27 @@ const DefaultLakeCatalog = "lake"
 // icebergConnector is the name of the iceberg connector.
 const icebergConnector = "iceberg"
 
+// LakeTableName splits a qualified name into an Iceberg catalog and
+// table: catalog.namespace.table (three or more parts), or namespace.table
+// in the default catalog. ok is false for a name of one part.
+func LakeTableName(parts []string) (catalog string, tbl []string, ok bool) {
+	switch {
+	case len(parts) < 2:
+		return "", nil, false
+	case len(parts) >= 3:
+		return strings.ToLower(parts[0]), parts[1:], true
+	}
+	return DefaultLakeCatalog, parts, true
+}
+
 // lakeName splits an INSERT target that is not a catalog object into an
-// Iceberg catalog and table: catalog.ns.table, or ns.table in the default
-// catalog. ok is false when the name cannot be an Iceberg table.
+// Iceberg catalog and table (LakeTableName). ok is false when the name
+// cannot be an Iceberg table.
 func (p *Planner) lakeName(id parser.Ident) (catalog string, tbl []string, ok bool) {
-	if p.Lake == nil || len(id.Parts) < 2 {
+	if p.Lake == nil {
 		return "", nil, false
 	}
-	if len(id.Parts) >= 3 {
-		return strings.ToLower(id.Parts[0]), id.Parts[1:], true
-	}
-	return DefaultLakeCatalog, id.Parts, true
+	return LakeTableName(id.Parts)
 }
 
 // withLakeSettings adds the catalog properties an iceberg sink needs to

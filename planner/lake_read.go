@@ -76,13 +76,10 @@ func (p *Planner) lakeRelation(parts []string) (rel *Relation, ok bool, err erro
 			msg:  fmt.Sprintf("'%s' has %d parts: a table is named catalog.namespace.table", strings.Join(parts, "."), len(parts)),
 			hint: p.tooManyPartsHint(parts)}
 	}
-	cat, tbl := DefaultLakeCatalog, parts
-	if len(parts) == 3 {
-		if !p.Lake.HasCatalog(parts[0]) {
-			return nil, true, &lakeNameError{kind: diag.UnknownName,
-				msg: fmt.Sprintf("unknown catalog '%s'", parts[0]), hint: p.unknownCatalogHint(parts[0])}
-		}
-		cat, tbl = strings.ToLower(parts[0]), parts[1:]
+	cat, tbl, _ := LakeTableName(parts)
+	if len(parts) == 3 && !p.Lake.HasCatalog(cat) {
+		return nil, true, &lakeNameError{kind: diag.UnknownName,
+			msg: fmt.Sprintf("unknown catalog '%s'", parts[0]), hint: p.unknownCatalogHint(parts[0])}
 	}
 	name := cat + "." + strings.Join(tbl, ".")
 	sc, key, exists, err := p.Lake.TableSchema(cat, tbl)

@@ -108,17 +108,13 @@ func (s *Session) alterTable(st *state, src *diag.Source, x *parser.AlterTableSt
 		}
 		ident = strings.Split(rel.Options["table"], ".")
 	} else {
-		parts := x.Table.Parts
-		switch {
-		case len(parts) >= 3 && st.lake.Has(parts[0]):
-			cat, ident = strings.ToLower(parts[0]), parts[1:]
-		case len(parts) >= 3:
-			return nil, diag.Errorf(src, x.Table.Pos, diag.UnknownName, "unknown catalog '%s'", parts[0]).WithHint("SHOW CATALOGS lists them")
-		case len(parts) == 2:
-			cat, ident = iceberg.DefaultCatalog, parts
-		default:
+		var lake bool
+		if cat, ident, lake = planner.LakeTableName(x.Table.Parts); !lake {
 			return nil, diag.Errorf(src, x.Table.Pos, diag.UnknownName, "unknown table '%s'", name).
 				WithHint("name an Iceberg table as catalog.namespace.table")
+		}
+		if len(x.Table.Parts) >= 3 && !st.lake.Has(cat) {
+			return nil, diag.Errorf(src, x.Table.Pos, diag.UnknownName, "unknown catalog '%s'", x.Table.Parts[0]).WithHint("SHOW CATALOGS lists them")
 		}
 	}
 	for _, o := range append(append([]parser.Option(nil), x.SetProperties...), x.ResetProperties...) {
