@@ -260,7 +260,7 @@ func (s *Sink) loadTable(ctx context.Context) error {
 	if !s.create {
 		return fmt.Errorf("iceberg sink '%s': table %s does not exist (and 'sink.create-table' is false)", s.name, s.tableName())
 	}
-	t, err = EnsureTable(ctx, s.cat, s.ident, s.schema, s.key, s.partitioning, s.tableProps)
+	t, err = createTable(ctx, s.cat, s.ident, s.schema, s.key, s.partitioning, s.tableProps)
 	if err != nil {
 		return fmt.Errorf("iceberg sink '%s': creating %s: %w", s.name, s.tableName(), err)
 	}
@@ -313,15 +313,11 @@ func sameNames(a, b []string) bool {
 	return true
 }
 
-// EnsureTable creates namespace and table ident with the columns of schema,
-// the identifier fields key and the partition spec of fields when the table
-// does not exist, and returns the table (the existing one if there is one).
-func EnsureTable(ctx context.Context, cat catalog.Catalog, ident table.Identifier, schema types.Schema, key []string, fields []PartitionField, props iceberggo.Properties) (*table.Table, error) {
-	if t, err := cat.LoadTable(ctx, ident); err == nil {
-		return t, nil
-	} else if !errors.Is(err, catalog.ErrNoSuchTable) {
-		return nil, err
-	}
+// createTable creates namespace and table ident with the columns of
+// schema, the identifier fields key and the partition spec of fields (the
+// caller found the table missing), or loads the table when another writer
+// created it meanwhile.
+func createTable(ctx context.Context, cat catalog.Catalog, ident table.Identifier, schema types.Schema, key []string, fields []PartitionField, props iceberggo.Properties) (*table.Table, error) {
 	isc, err := IcebergSchema(schema, key...)
 	if err != nil {
 		return nil, err
